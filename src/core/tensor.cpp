@@ -1,0 +1,210 @@
+#include "birnn/tensor.hpp"
+
+#include <cstring>
+#include <limits>
+#include <new>
+#include <sstream>
+
+#include "core/tensor_impl.hpp"
+
+namespace birnn {
+
+const char* dtype_name(DType d) {
+  switch (d) {
+    case DType::f32: return "float32";
+    case DType::f64: return "float64";
+    case DType::i64: return "int64";
+  }
+  return "?";
+}
+
+std::size_t dtype_size(DType d) { return d == DType::f32 ? 4 : 8; }
+
+std::string shape_str(const Shape& s) {
+  std::ostringstream o;
+  o << '(';
+  for (std::size_t i = 0; i < s.size(); ++i) o << (i ? ", " : "") << s[i];
+  if (s.size() == 1) o << ',';
+  o << ')';
+  return o.str();
+}
+
+std::int64_t shape_numel(const Shape& s) {
+  std::int64_t n = 1;
+  for (auto d : s) {
+    if (d < 0) throw ShapeError("negative dimension in shape " + shape_str(s));
+    if (d != 0 && n > std::numeric_limits<std::int64_t>::max() / d) throw ShapeError("shape " + shape_str(s) + " is too large");
+    n *= d;
+  }
+  return n;
+}
+
+Storage::Storage(std::size_t n) : bytes(n) {
+  std::size_t rounded = ((n + 63) / 64) * 64;
+  if (rounded == 0) rounded = 64;
+  ptr = std::aligned_alloc(64, rounded);
+  if (!ptr) throw std::bad_alloc();
+}
+
+Tensor Tensor::empty(const Shape& shape, DType dtype) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape;
+  impl->dtype = dtype;
+  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype));
+  return Tensor(impl);
+}
+
+Tensor Tensor::zeros(const Shape& shape, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  std::memset(t.raw_data(), 0, t.nbytes());
+  return t;
+}
+
+Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  const std::int64_t n = t.numel();
+  switch (dtype) {
+    case DType::f32: for (std::int64_t i = 0; i < n; ++i) t.data<float>()[i] = static_cast<float>(value); break;
+    case DType::f64: for (std::int64_t i = 0; i < n; ++i) t.data<double>()[i] = value; break;
+    case DType::i64: for (std::int64_t i = 0; i < n; ++i) t.data<std::int64_t>()[i] = static_cast<std::int64_t>(value); break;
+  }
+  return t;
+}
+
+template <class T>
+static Tensor from_vec(const std::vector<T>& v, const Shape& shape, DType dtype) {
+  if (shape_numel(shape) != static_cast<std::int64_t>(v.size()))
+    throw ShapeError("from_vector: " + std::to_string(v.size()) + " values do not fill shape " + shape_str(shape));
+  Tensor t = Tensor::empty(shape, dtype);
+  if (!v.empty()) std::memcpy(t.raw_data(), v.data(), v.size() * sizeof(T));
+  return t;
+}
+Tensor Tensor::from_vector(const std::vector<float>& v, const Shape& s) { return from_vec(v, s, DType::f32); }
+Tensor Tensor::from_vector(const std::vector<double>& v, const Shape& s) { return from_vec(v, s, DType::f64); }
+Tensor Tensor::from_vector(const std::vector<std::int64_t>& v, const Shape& s) { return from_vec(v, s, DType::i64); }
+
+static const TensorImpl& need(const std::shared_ptr<TensorImpl>& p) {
+  if (!p) throw ShapeError("use of an undefined tensor");
+  return *p;
+}
+
+const Shape& Tensor::shape() const { return need(impl_).shape; }
+DType Tensor::dtype() const { return need(impl_).dtype; }
+std::int64_t Tensor::numel() const { return shape_numel(shape()); }
+
+std::int64_t Tensor::size(std::int64_t d) const {
+  const auto n = dim();
+  if (d < 0) d += n;
+  if (d < 0 || d >= n) throw ShapeError("dimension " + std::to_string(d) + " out of range for shape " + shape_str(shape()));
+  return shape()[static_cast<std::size_t>(d)];
+}
+
+template <class T>
+static constexpr DType dtype_of() {
+  if constexpr (std::is_same_v<T, float>) return DType::f32;
+  else if constexpr (std::is_same_v<T, double>) return DType::f64;
+  else return DType::i64;
+}
+
+template <class T>
+T* Tensor::data() {
+  if (dtype() != dtype_of<T>())
+    throw ShapeError(std::string("tensor is ") + dtype_name(dtype()) + ", accessed as " + dtype_name(dtype_of<T>()));
+  return static_cast<T*>(impl_->storage->ptr);
+}
+template <class T>
+const T* Tensor::data() const {
+  return const_cast<Tensor*>(this)->data<T>();
+}
+template float* Tensor::data<float>();
+template double* Tensor::data<double>();
+template std::int64_t* Tensor::data<std::int64_t>();
+template const float* Tensor::data<float>() const;
+template const double* Tensor::data<double>() const;
+template const std::int64_t* Tensor::data<std::int64_t>() const;
+
+void* Tensor::raw_data() { return need(impl_).storage->ptr; }
+const void* Tensor::raw_data() const { return need(impl_).storage->ptr; }
+
+double Tensor::item(std::int64_t i) const {
+  if (i < 0 || i >= numel()) throw ShapeError("item index " + std::to_string(i) + " out of range for shape " + shape_str(shape()));
+  switch (dtype()) {
+    case DType::f32: return data<float>()[i];
+    case DType::f64: return data<double>()[i];
+    case DType::i64: return static_cast<double>(data<std::int64_t>()[i]);
+  }
+  return 0;
+}
+
+std::vector<double> Tensor::to_double_vector() const {
+  std::vector<double> v(static_cast<std::size_t>(numel()));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = item(static_cast<std::int64_t>(i));
+  return v;
+}
+
+Tensor Tensor::clone() const {
+  Tensor t = empty(shape(), dtype());
+  std::memcpy(t.raw_data(), raw_data(), nbytes());
+  return t;
+}
+
+Tensor Tensor::to(DType d) const {
+  if (d == dtype()) return detach();
+  Tensor t = empty(shape(), d);
+  const std::int64_t n = numel();
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double v = item(i);
+    switch (d) {
+      case DType::f32: t.data<float>()[i] = static_cast<float>(v); break;
+      case DType::f64: t.data<double>()[i] = v; break;
+      case DType::i64: t.data<std::int64_t>()[i] = static_cast<std::int64_t>(v); break;
+    }
+  }
+  return t;
+}
+
+Tensor Tensor::detach() const {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape();
+  impl->dtype = dtype();
+  impl->storage = impl_->storage;
+  return Tensor(impl);
+}
+
+bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
+
+Tensor& Tensor::set_requires_grad(bool v) {
+  need(impl_);
+  if (impl_->grad_fn) throw Error("set_requires_grad: only leaf tensors (not op outputs) can be marked");
+  if (v && dtype() == DType::i64) throw Error("set_requires_grad: an int64 tensor cannot have a gradient");
+  impl_->requires_grad = v;
+  return *this;
+}
+
+Tensor Tensor::grad() const { return need(impl_).grad; }
+void Tensor::zero_grad() { need(impl_); impl_->grad = Tensor(); }
+void Tensor::set_grad(const Tensor& g) { need(impl_); impl_->grad = g; }
+std::shared_ptr<autograd::Node> Tensor::grad_fn() const { return impl_ ? impl_->grad_fn : nullptr; }
+int Tensor::output_index() const { return impl_ ? impl_->output_index : 0; }
+
+void Tensor::backward(const Tensor& grad_output) const {
+  Tensor g = grad_output;
+  if (!g.defined()) {
+    if (numel() != 1) throw ShapeError("backward() on a non-scalar tensor " + shape_str(shape()) + " needs an upstream gradient");
+    g = Tensor::full(shape(), 1.0, dtype());
+  }
+  autograd::backward({*this}, {g});
+}
+
+void check_shape(const Tensor& t, const Shape& expected, const std::string& what) {
+  if (!t.defined()) throw ShapeError(what + ": expected a tensor of shape " + shape_str(expected) + ", got none");
+  if (t.shape() != expected)
+    throw ShapeError(what + ": expected shape " + shape_str(expected) + ", got " + shape_str(t.shape()));
+}
+
+void check_dtype(const Tensor& t, DType expected, const std::string& what) {
+  if (t.dtype() != expected)
+    throw ShapeError(what + ": expected dtype " + std::string(dtype_name(expected)) + ", got " + dtype_name(t.dtype()));
+}
+
+}  // namespace birnn

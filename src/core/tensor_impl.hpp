@@ -1,0 +1,31 @@
+// The storage behind a Tensor handle. Private to the library.
+#pragma once
+#include <cstdlib>
+#include <memory>
+
+#include "birnn/autograd.hpp"
+#include "birnn/tensor.hpp"
+
+namespace birnn {
+
+/// 64-byte aligned bytes, so SIMD kernels can use aligned loads on row starts of aligned sizes.
+struct Storage {
+  void* ptr = nullptr;
+  std::size_t bytes = 0;
+  explicit Storage(std::size_t n);
+  ~Storage() { std::free(ptr); }
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+};
+
+struct TensorImpl {
+  Shape shape;
+  DType dtype = DType::f32;
+  std::shared_ptr<Storage> storage;
+  bool requires_grad = false;
+  Tensor grad;
+  std::shared_ptr<autograd::Node> grad_fn;  // set for op outputs that need gradients
+  int output_index = 0;
+};
+
+}  // namespace birnn

@@ -1,0 +1,338 @@
+// Forward and BPTT of one recurrent layer over a packed batch (see packing.hpp for the layout).
+// Per direction: one GEMM projects every step's input at once (x W_ih^T + bias); then per step only
+// the recurrent product h W_hh^T on the rows still running, followed by the fused pointwise kernel.
+// Backward mirrors it: per step the pointwise backward and dh W_hh; the weight gradients are one
+// large GEMM each over all steps at the end.
+#include "nn/rnn_layer_op.hpp"
+
+#include <cstring>
+
+#include "birnn/autograd.hpp"
+#include "core/dispatch.hpp"
+#include "kernels/gemm.hpp"
+#include "kernels/pointwise.hpp"
+#include "kernels/ref/pointwise_backward.hpp"
+
+namespace birnn::nn {
+
+namespace {
+
+using I64 = std::int64_t;
+using kernels::gemm;
+
+constexpr int kParamsPerDirection = 5;  // w_ih, w_hh, b_ih, b_hh, w_hr
+
+struct Dims {
+  I64 H, Hout, G, GH, I, N, B, T, D;
+  Dims(const LayerSpec& s, const PackPlan& p)
+      : H(s.hidden_size), Hout(s.proj_size > 0 ? s.proj_size : s.hidden_size),
+        G(s.cell == CellKind::lstm ? 4 : (s.cell == CellKind::gru || s.cell == CellKind::gru_reset_before) ? 3 : 1),
+        GH(G * H), I(s.input_size), N(p.N), B(p.B), T(p.T), D(s.directions) {}
+};
+
+// What BPTT needs from the forward pass, per direction (training only). Each is (N, ...) packed.
+struct Saved {
+  Tensor gates;  // (N, G*H) gate activations
+  Tensor hprev;  // (N, H_out) h before each step
+  Tensor cprev;  // (N, H) LSTM: c before each step
+  Tensor c;      // (N, H) LSTM: c after each step
+  Tensor r;      // (N, H) LSTM with projection: o*tanh(c), the input of W_hr
+  Tensor aux;    // (N, H) GRU: W_hn h + b_hn;  GRU reset-before: r*h
+};
+
+template <class T>
+T* ptr(const Tensor& t) {
+  return t.defined() ? const_cast<T*>(t.data<T>()) : nullptr;
+}
+
+template <class T>
+void copy_rows(I64 n, I64 width, const T* src, I64 lds, T* dst, I64 ldd) {
+  for (I64 i = 0; i < n; ++i) std::memcpy(dst + i * ldd, src + i * lds, sizeof(T) * static_cast<std::size_t>(width));
+}
+
+template <class T>
+void col_sum(I64 rows, I64 cols, const T* a, I64 lda, T* out) {
+  for (I64 j = 0; j < cols; ++j) out[j] = 0;
+  for (I64 i = 0; i < rows; ++i)
+    for (I64 j = 0; j < cols; ++j) out[j] += a[i * lda + j];
+}
+
+template <class T>
+void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x, const T* h0, const T* c0,
+                       const DirectionParams& w, T* y, T* hn, T* cn, Saved* save, DType dt) {
+  const Dims m(s, p);
+  const bool lstm = s.cell == CellKind::lstm, proj = s.proj_size > 0;
+  const T* w_ih = w.w_ih.data<T>();
+  const T* w_hh = w.w_hh.data<T>();
+  const T* b_hh = ptr<T>(w.b_hh);
+
+  // Input projection of every step at once; LSTM/RNN fold both biases in here, GRU keeps b_hh apart
+  // because b_hn sits inside r * (W_hn h + b_hn).
+  Tensor gates_t = Tensor::empty({m.N, m.GH}, dt);
+  T* xg = gates_t.data<T>();
+  std::vector<T> bias(static_cast<std::size_t>(m.GH), T(0));
+  if (s.bias) {
+    for (I64 j = 0; j < m.GH; ++j) bias[j] = w.b_ih.data<T>()[j];
+    if (s.cell != CellKind::gru && s.cell != CellKind::gru_reset_before)
+      for (I64 j = 0; j < m.GH; ++j) bias[j] += b_hh[j];
+  }
+  for (I64 i = 0; i < m.N; ++i) std::memcpy(xg + i * m.GH, bias.data(), sizeof(T) * bias.size());
+  gemm(false, true, m.N, m.GH, m.I, T(1), x, m.I, w_ih, m.I, T(1), xg, m.GH);
+
+  // State in sorted slot order; slots past batch_sizes[t] are simply not touched at step t.
+  std::vector<T> h(static_cast<std::size_t>(m.B * m.Hout), T(0)), c(static_cast<std::size_t>(lstm ? m.B * m.H : 0), T(0));
+  for (I64 sl = 0; sl < m.B; ++sl) {
+    const I64 b = p.order[sl];
+    if (h0) std::memcpy(&h[sl * m.Hout], h0 + b * m.Hout, sizeof(T) * static_cast<std::size_t>(m.Hout));
+    if (lstm && c0) std::memcpy(&c[sl * m.H], c0 + b * m.H, sizeof(T) * static_cast<std::size_t>(m.H));
+  }
+  std::vector<T> hg(static_cast<std::size_t>(m.B * m.GH)), scratch(static_cast<std::size_t>(m.B * m.H)),
+      scratch2(static_cast<std::size_t>(m.B * m.H));
+  if (save) {
+    save->gates = gates_t;
+    save->hprev = Tensor::empty({m.N, m.Hout}, dt);
+    if (lstm) save->cprev = Tensor::empty({m.N, m.H}, dt), save->c = Tensor::empty({m.N, m.H}, dt);
+    if (lstm && proj) save->r = Tensor::empty({m.N, m.H}, dt);
+    if (!lstm && s.cell != CellKind::rnn_tanh && s.cell != CellKind::rnn_relu) save->aux = Tensor::empty({m.N, m.H}, dt);
+  }
+  const I64 ldy = m.D * m.Hout;
+
+  for (I64 st = 0; st < m.T; ++st) {
+    const I64 t = d == 0 ? st : m.T - 1 - st;
+    const I64 n = p.batch_sizes[t], off = p.offsets[t];
+    T* g = xg + off * m.GH;
+    if (save) {
+      copy_rows(n, m.Hout, h.data(), m.Hout, save->hprev.data<T>() + off * m.Hout, m.Hout);
+      if (lstm) std::memcpy(save->cprev.data<T>() + off * m.H, c.data(), sizeof(T) * static_cast<std::size_t>(n * m.H));
+    }
+    switch (s.cell) {
+      case CellKind::lstm: {
+        gemm(false, true, n, m.GH, m.Hout, T(1), h.data(), m.Hout, w_hh, m.Hout, T(1), g, m.GH);
+        T* r = proj ? (save ? save->r.data<T>() + off * m.H : scratch.data()) : h.data();
+        kernels::lstm_forward(n, m.H, g, m.GH, c.data(), m.H, c.data(), m.H, r, m.H);
+        if (proj) gemm(false, true, n, m.Hout, m.H, T(1), r, m.H, w.w_hr.data<T>(), m.H, T(0), h.data(), m.Hout);
+        if (save) std::memcpy(save->c.data<T>() + off * m.H, c.data(), sizeof(T) * static_cast<std::size_t>(n * m.H));
+        break;
+      }
+      case CellKind::rnn_tanh:
+      case CellKind::rnn_relu:
+        gemm(false, true, n, m.GH, m.H, T(1), h.data(), m.H, w_hh, m.H, T(1), g, m.GH);
+        kernels::rnn_forward(n, m.H, g, m.GH, s.cell == CellKind::rnn_relu, h.data(), m.H);
+        break;
+      case CellKind::gru: {
+        gemm(false, true, n, m.GH, m.H, T(1), h.data(), m.H, w_hh, m.H, T(0), hg.data(), m.GH);
+        T* hl = save ? save->aux.data<T>() + off * m.H : scratch.data();
+        kernels::gru_forward(n, m.H, g, m.GH, hg.data(), m.GH, b_hh, hl, m.H, h.data(), m.H, h.data(), m.H);
+        break;
+      }
+      case CellKind::gru_reset_before: {
+        gemm(false, true, n, 2 * m.H, m.H, T(1), h.data(), m.H, w_hh, m.H, T(0), hg.data(), 2 * m.H);
+        T* rh = save ? save->aux.data<T>() + off * m.H : scratch.data();
+        kernels::gru_rb_stage1(n, m.H, g, m.GH, hg.data(), 2 * m.H, b_hh, h.data(), m.H, rh, m.H);
+        gemm(false, true, n, m.H, m.H, T(1), rh, m.H, w_hh + 2 * m.H * m.H, m.H, T(0), scratch2.data(), m.H);
+        kernels::gru_rb_stage2(n, m.H, g, m.GH, scratch2.data(), m.H, b_hh, h.data(), m.H, h.data(), m.H);
+        break;
+      }
+    }
+    copy_rows(n, m.Hout, h.data(), m.Hout, y + off * ldy + d * m.Hout, ldy);
+  }
+  for (I64 sl = 0; sl < m.B; ++sl) {
+    const I64 b = p.order[sl];
+    std::memcpy(hn + b * m.Hout, &h[sl * m.Hout], sizeof(T) * static_cast<std::size_t>(m.Hout));
+    if (lstm) std::memcpy(cn + b * m.H, &c[sl * m.H], sizeof(T) * static_cast<std::size_t>(m.H));
+  }
+}
+
+// Gradient outputs for one direction; null where not needed.
+template <class T>
+struct DirectionGrads {
+  T *dw_ih = nullptr, *dw_hh = nullptr, *db_ih = nullptr, *db_hh = nullptr, *dw_hr = nullptr;
+  T* dh0 = nullptr;  // (B, H_out) caller's order
+  T* dc0 = nullptr;  // (B, H)
+};
+
+template <class T>
+void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x, const Saved& sv,
+                        const DirectionParams& w, const T* dy, const T* dhn, const T* dcn, T* dx, bool dx_accumulate,
+                        const DirectionGrads<T>& out, DType dt) {
+  const Dims m(s, p);
+  const bool lstm = s.cell == CellKind::lstm, proj = s.proj_size > 0;
+  const T* w_hh = w.w_hh.data<T>();
+  const T* gates = sv.gates.data<T>();
+  const T* hprev = sv.hprev.data<T>();
+  const I64 ldy = m.D * m.Hout;
+
+  std::vector<T> dh(static_cast<std::size_t>(m.B * m.Hout), T(0)), dc(static_cast<std::size_t>(lstm ? m.B * m.H : 0), T(0));
+  for (I64 sl = 0; sl < m.B; ++sl) {
+    const I64 b = p.order[sl];
+    if (dhn) std::memcpy(&dh[sl * m.Hout], dhn + b * m.Hout, sizeof(T) * static_cast<std::size_t>(m.Hout));
+    if (lstm && dcn) std::memcpy(&dc[sl * m.H], dcn + b * m.H, sizeof(T) * static_cast<std::size_t>(m.H));
+  }
+  Tensor dG_t = Tensor::empty({m.N, m.GH}, dt);
+  T* dG = dG_t.data<T>();
+  Tensor dGh_t = s.cell == CellKind::gru ? Tensor::empty({m.N, m.GH}, dt) : Tensor();
+  Tensor dHall_t = proj ? Tensor::empty({m.N, m.Hout}, dt) : Tensor();
+  std::vector<T> scratch(static_cast<std::size_t>(m.B * m.H));
+
+  for (I64 st = m.T - 1; st >= 0; --st) {
+    const I64 t = d == 0 ? st : m.T - 1 - st;
+    const I64 n = p.batch_sizes[t], off = p.offsets[t];
+    if (dy)
+      for (I64 i = 0; i < n; ++i)
+        for (I64 j = 0; j < m.Hout; ++j) dh[i * m.Hout + j] += dy[(off + i) * ldy + d * m.Hout + j];
+    const T* g = gates + off * m.GH;
+    T* dg = dG + off * m.GH;
+    switch (s.cell) {
+      case CellKind::lstm: {
+        const T* dr = dh.data();
+        if (proj) {
+          copy_rows(n, m.Hout, dh.data(), m.Hout, dHall_t.data<T>() + off * m.Hout, m.Hout);
+          gemm(false, false, n, m.H, m.Hout, T(1), dh.data(), m.Hout, w.w_hr.data<T>(), m.H, T(0), scratch.data(), m.H);
+          dr = scratch.data();
+        }
+        kernels::lstm_backward(n, m.H, g, m.GH, sv.c.data<T>() + off * m.H, sv.cprev.data<T>() + off * m.H, m.H, dr, m.H,
+                               dc.data(), m.H, dg, m.GH);
+        gemm(false, false, n, m.Hout, m.GH, T(1), dg, m.GH, w_hh, m.Hout, T(0), dh.data(), m.Hout);
+        break;
+      }
+      case CellKind::rnn_tanh:
+      case CellKind::rnn_relu:
+        kernels::rnn_backward(n, m.H, g, m.GH, s.cell == CellKind::rnn_relu, dh.data(), m.H, dg, m.GH);
+        gemm(false, false, n, m.H, m.GH, T(1), dg, m.GH, w_hh, m.H, T(0), dh.data(), m.H);
+        break;
+      case CellKind::gru: {
+        T* dgh = dGh_t.data<T>() + off * m.GH;
+        kernels::gru_backward(n, m.H, g, m.GH, sv.aux.data<T>() + off * m.H, m.H, hprev + off * m.H, m.H, dh.data(), m.H,
+                              dg, m.GH, dgh, m.GH);
+        gemm(false, false, n, m.H, m.GH, T(1), dgh, m.GH, w_hh, m.H, T(1), dh.data(), m.H);
+        break;
+      }
+      case CellKind::gru_reset_before: {
+        kernels::gru_rb_backward_a(n, m.H, g, m.GH, hprev + off * m.H, m.H, dh.data(), m.H, dg, m.GH);
+        gemm(false, false, n, m.H, m.H, T(1), dg + 2 * m.H, m.GH, w_hh + 2 * m.H * m.H, m.H, T(0), scratch.data(), m.H);
+        kernels::gru_rb_backward_b(n, m.H, g, m.GH, hprev + off * m.H, m.H, scratch.data(), m.H, dh.data(), m.H, dg, m.GH);
+        gemm(false, false, n, m.H, 2 * m.H, T(1), dg, m.GH, w_hh, m.H, T(1), dh.data(), m.H);
+        break;
+      }
+    }
+  }
+  for (I64 sl = 0; sl < m.B; ++sl) {
+    const I64 b = p.order[sl];
+    if (out.dh0) std::memcpy(out.dh0 + b * m.Hout, &dh[sl * m.Hout], sizeof(T) * static_cast<std::size_t>(m.Hout));
+    if (out.dc0) std::memcpy(out.dc0 + b * m.H, &dc[sl * m.H], sizeof(T) * static_cast<std::size_t>(m.H));
+  }
+
+  // Everything below is one large GEMM (or column sum) over all packed rows.
+  if (dx) gemm(false, false, m.N, m.I, m.GH, T(1), dG, m.GH, w.w_ih.data<T>(), m.I, dx_accumulate ? T(1) : T(0), dx, m.I);
+  if (out.dw_ih) gemm(true, false, m.GH, m.I, m.N, T(1), dG, m.GH, x, m.I, T(0), out.dw_ih, m.I);
+  const T* dGh = s.cell == CellKind::gru ? dGh_t.data<T>() : dG;  // gradient w.r.t. (W_hh h + b_hh)
+  if (out.dw_hh) {
+    if (s.cell == CellKind::gru_reset_before) {
+      gemm(true, false, 2 * m.H, m.H, m.N, T(1), dG, m.GH, hprev, m.H, T(0), out.dw_hh, m.H);
+      gemm(true, false, m.H, m.H, m.N, T(1), dG + 2 * m.H, m.GH, sv.aux.data<T>(), m.H, T(0), out.dw_hh + 2 * m.H * m.H, m.H);
+    } else {
+      gemm(true, false, m.GH, m.Hout, m.N, T(1), dGh, m.GH, hprev, m.Hout, T(0), out.dw_hh, m.Hout);
+    }
+  }
+  if (out.db_ih) col_sum(m.N, m.GH, dG, m.GH, out.db_ih);
+  if (out.db_hh) col_sum(m.N, m.GH, dGh, m.GH, out.db_hh);
+  if (out.dw_hr) gemm(true, false, m.Hout, m.H, m.N, T(1), dHall_t.data<T>(), m.Hout, sv.r.data<T>(), m.H, T(0), out.dw_hr, m.H);
+}
+
+struct RnnLayerNode : autograd::Node {
+  LayerSpec spec;
+  std::shared_ptr<const PackPlan> plan;
+  std::vector<Saved> saved;
+  std::vector<DirectionParams> params;
+  const char* name() const override { return "rnn_layer"; }
+
+  std::vector<Tensor> backward(const std::vector<Tensor>& g) override {
+    const Dims m(spec, *plan);
+    const DType dt = inputs[0].dtype();
+    std::vector<Tensor> r(inputs.size());
+    if (needs_grad(0)) r[0] = Tensor::empty({m.N, m.I}, dt);
+    if (needs_grad(1)) r[1] = Tensor::empty({m.D, m.B, m.Hout}, dt);
+    if (needs_grad(2)) r[2] = Tensor::empty({m.D, m.B, m.H}, dt);
+    for (std::size_t k = 3; k < inputs.size(); ++k)
+      if (needs_grad(k)) r[k] = Tensor::empty(inputs[k].shape(), dt);
+    dispatch_floating(dt, "rnn_layer", [&](auto tag) {
+      using T = decltype(tag);
+      for (I64 d = 0; d < m.D; ++d) {
+        const std::size_t base = 3 + static_cast<std::size_t>(d) * kParamsPerDirection;
+        DirectionGrads<T> out;
+        out.dw_ih = ptr<T>(r[base]);
+        out.dw_hh = ptr<T>(r[base + 1]);
+        out.db_ih = ptr<T>(r[base + 2]);
+        out.db_hh = ptr<T>(r[base + 3]);
+        out.dw_hr = ptr<T>(r[base + 4]);
+        out.dh0 = r[1].defined() ? r[1].data<T>() + d * m.B * m.Hout : nullptr;
+        out.dc0 = r[2].defined() ? r[2].data<T>() + d * m.B * m.H : nullptr;
+        const T* dhn = g[1].defined() ? g[1].data<T>() + d * m.B * m.Hout : nullptr;
+        const T* dcn = g.size() > 2 && g[2].defined() ? g[2].data<T>() + d * m.B * m.H : nullptr;
+        backward_direction<T>(spec, *plan, d, inputs[0].data<T>(), saved[d], params[d], ptr<T>(g[0]), dhn, dcn,
+                              ptr<T>(r[0]), d > 0, out, dt);
+      }
+    });
+    return r;
+  }
+};
+
+void check_param(const Tensor& t, const Shape& shape, DType dt, const std::string& what) {
+  check_shape(t, shape, what);
+  check_dtype(t, dt, what);
+}
+
+}  // namespace
+
+LayerResult rnn_layer(const LayerSpec& spec, std::shared_ptr<const PackPlan> plan, const Tensor& x, const Tensor& h0,
+                      const Tensor& c0, const std::vector<DirectionParams>& params) {
+  const Dims m(spec, *plan);
+  const DType dt = x.dtype();
+  const bool lstm = spec.cell == CellKind::lstm;
+  check_shape(x, {m.N, m.I}, "rnn layer input (packed)");
+  if (h0.defined()) check_param(h0, {m.D, m.B, m.Hout}, dt, "h0");
+  if (c0.defined()) check_param(c0, {m.D, m.B, m.H}, dt, "c0");
+  if (static_cast<I64>(params.size()) != m.D) throw Error("rnn_layer: one parameter set per direction is needed");
+  for (I64 d = 0; d < m.D; ++d) {
+    const auto& w = params[d];
+    check_param(w.w_ih, {m.GH, m.I}, dt, "weight_ih");
+    check_param(w.w_hh, {m.GH, m.Hout}, dt, "weight_hh");
+    if (spec.bias) check_param(w.b_ih, {m.GH}, dt, "bias_ih"), check_param(w.b_hh, {m.GH}, dt, "bias_hh");
+    if (spec.proj_size > 0) check_param(w.w_hr, {m.Hout, m.H}, dt, "weight_hr");
+  }
+
+  LayerResult res;
+  res.y = Tensor::empty({m.N, m.D * m.Hout}, dt);
+  res.h_n = Tensor::empty({m.D, m.B, m.Hout}, dt);
+  if (lstm) res.c_n = Tensor::empty({m.D, m.B, m.H}, dt);
+
+  auto node = std::make_shared<RnnLayerNode>();
+  node->inputs = {x, h0, c0};
+  for (const auto& w : params) node->inputs.insert(node->inputs.end(), {w.w_ih, w.w_hh, w.b_ih, w.b_hh, w.w_hr});
+  bool training = grad_mode_enabled();
+  if (training) {
+    training = false;
+    for (auto& in : node->inputs) training = training || (in.defined() && in.requires_grad());
+  }
+  node->saved.resize(static_cast<std::size_t>(m.D));
+
+  dispatch_floating(dt, "rnn layer", [&](auto tag) {
+    using T = decltype(tag);
+    for (I64 d = 0; d < m.D; ++d) {
+      const T* h0d = h0.defined() ? h0.data<T>() + d * m.B * m.Hout : nullptr;
+      const T* c0d = c0.defined() ? c0.data<T>() + d * m.B * m.H : nullptr;
+      forward_direction<T>(spec, *plan, d, x.data<T>(), h0d, c0d, params[d], res.y.data<T>(),
+                           res.h_n.data<T>() + d * m.B * m.Hout, lstm ? res.c_n.data<T>() + d * m.B * m.H : nullptr,
+                           training ? &node->saved[d] : nullptr, dt);
+    }
+  });
+  if (training) {
+    node->spec = spec;
+    node->plan = std::move(plan);
+    node->params = params;
+    autograd::record(node, {&res.y, &res.h_n, lstm ? &res.c_n : nullptr});
+  }
+  return res;
+}
+
+}  // namespace birnn::nn

@@ -1,0 +1,30 @@
+# Runs the birnn CLI on bad input: each case must exit non-zero with a one-line "error:" message and
+# must not crash (exit code 1 or 2, never a signal). Invoked by CTest with -DBIRNN=<path to birnn>.
+function(expect_clean_failure)
+  execute_process(COMMAND ${BIRNN} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT (rc EQUAL 1 OR rc EQUAL 2))
+    message(FATAL_ERROR "birnn ${ARGN}: expected exit code 1 or 2, got '${rc}'\nstderr: ${err}")
+  endif()
+  if(err STREQUAL "")
+    message(FATAL_ERROR "birnn ${ARGN}: failed without a message")
+  endif()
+endfunction()
+
+expect_clean_failure()
+expect_clean_failure(frobnicate)
+expect_clean_failure(bench --cell transformer)
+expect_clean_failure(bench --batch 0)
+expect_clean_failure(bench --batch abc)
+expect_clean_failure(bench --hidden)
+expect_clean_failure(bench --lengths uniform:0:10)
+expect_clean_failure(bench --lengths uniform:10:5)
+expect_clean_failure(bench --lengths normal:1:2)
+expect_clean_failure(bench --no-such-flag)
+expect_clean_failure(demo --epochs -3)
+expect_clean_failure(demo --json=1)
+
+execute_process(COMMAND ${BIRNN} bench --cell gru --bidirectional --batch 3 --seq 5 --input 4 --hidden 6 --reps 2 --warmup 0 --lengths uniform:2:5 --json
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "\"forward_ms\": [0-9.]+" OR NOT out MATCHES "\"forward_backward_ms\": [0-9.]+")
+  message(FATAL_ERROR "birnn bench --json did not print forward_ms / forward_backward_ms: ${out}")
+endif()

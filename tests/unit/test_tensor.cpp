@@ -1,0 +1,53 @@
+#include <gtest/gtest.h>
+
+#include "birnn/birnn.hpp"
+
+namespace birnn {
+namespace {
+
+TEST(Tensor, ShapesAndDtypes) {
+  Tensor t = Tensor::zeros({2, 3});
+  EXPECT_EQ(t.numel(), 6);
+  EXPECT_EQ(t.dim(), 2);
+  EXPECT_EQ(t.size(-1), 3);
+  EXPECT_EQ(t.dtype(), DType::f32);
+  EXPECT_EQ(t.item(5), 0.0);
+  EXPECT_THROW(t.size(2), ShapeError);
+  EXPECT_THROW(t.data<double>(), ShapeError);
+  EXPECT_EQ(Tensor::zeros({}).numel(), 1);
+  EXPECT_EQ(Tensor::zeros({0, 4}).numel(), 0);
+  EXPECT_THROW(Tensor::zeros({-1}), ShapeError);
+  EXPECT_THROW(Tensor::empty({1LL << 40, 1LL << 40}), ShapeError);
+}
+
+TEST(Tensor, FromVectorConvertCloneDetach) {
+  Tensor a = Tensor::from_vector(std::vector<float>{1, 2, 3, 4}, {2, 2});
+  EXPECT_THROW(Tensor::from_vector(std::vector<float>{1, 2, 3}, {2, 2}), ShapeError);
+  Tensor d = a.to(DType::f64);
+  EXPECT_EQ(d.dtype(), DType::f64);
+  EXPECT_EQ(d.item(3), 4.0);
+  Tensor c = a.clone();
+  c.data<float>()[0] = 9;
+  EXPECT_EQ(a.item(0), 1.0);  // deep copy
+  Tensor v = a.detach();
+  v.data<float>()[0] = 7;
+  EXPECT_EQ(a.item(0), 7.0);  // shares storage
+  EXPECT_FALSE(v.requires_grad());
+}
+
+TEST(Tensor, StorageIsAlignedForSimd) {
+  for (int n : {1, 3, 17, 1000}) {
+    Tensor t = Tensor::empty({n});
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(t.raw_data()) % 64, 0u);
+  }
+}
+
+TEST(Tensor, UndefinedTensorThrowsInsteadOfCrashing) {
+  Tensor u;
+  EXPECT_FALSE(u.defined());
+  EXPECT_THROW(u.shape(), ShapeError);
+  EXPECT_THROW(check_shape(u, {1}, "thing"), ShapeError);
+}
+
+}  // namespace
+}  // namespace birnn

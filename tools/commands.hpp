@@ -1,0 +1,11 @@
+// One function per subcommand; each returns the process exit code.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace birnn::cli {
+
+int cmd_demo(const std::vector<std::string>& args);
+int cmd_bench(const std::vector<std::string>& args);
+
+}  // namespace birnn::cli

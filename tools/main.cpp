@@ -1,0 +1,43 @@
+// birnn command line: one small dispatcher; each subcommand lives in its own cmd_*.cpp.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "birnn/error.hpp"
+#include "commands.hpp"
+
+namespace {
+const char* kUsage =
+    "usage: birnn <command> [flags]\n"
+    "\n"
+    "commands:\n"
+    "  demo    train a small BiLSTM classifier on generated variable-length data and show the loss fall\n"
+    "  bench   time forward and forward+backward of an RNN/LSTM/GRU layer (medians, GFLOP/s)\n"
+    "\n"
+    "birnn <command> --help describes the command's flags.\n";
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string cmd = argv[1];
+  const std::vector<std::string> rest(argv + 2, argv + argc);
+  try {
+    if (cmd == "demo") return birnn::cli::cmd_demo(rest);
+    if (cmd == "bench") return birnn::cli::cmd_bench(rest);
+    std::fprintf(stderr, "birnn: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
+    return 2;
+  } catch (const birnn::Error& e) {
+    std::fprintf(stderr, "birnn %s: error: %s\n", cmd.c_str(), e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "birnn %s: error: out of memory (reduce the sizes)\n", cmd.c_str());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "birnn %s: internal error: %s\n", cmd.c_str(), e.what());
+    return 3;
+  }
+}
