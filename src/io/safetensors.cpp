@@ -538,7 +538,8 @@ StFile parse_safetensors(const unsigned char* bytes, std::size_t size, const std
 }
 
 StFile read_safetensors(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK so that a FIFO cannot hang the open; it has no effect on reads from regular files.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) fail(path, "cannot open safetensors file: " + errno_text(errno));
   struct Closer {
     int fd;

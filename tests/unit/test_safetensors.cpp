@@ -1,6 +1,7 @@
 // safetensors reader/writer: round trips, one test per hostile input, atomic writes, and a
 // deterministic mutation loop (run it under ASan/UBSan: every mutated file must parse or throw FormatError).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -458,6 +459,12 @@ TEST_F(SafetensorsFiles, MissingFile) {
 
 TEST_F(SafetensorsFiles, DirectoryIsNotAFile) {
   expect_format_error([&] { read_safetensors(dir_.string()); }, dir_.string(), "is a directory");
+}
+
+TEST_F(SafetensorsFiles, FifoIsRejectedWithoutBlocking) {
+  const fs::path path = dir_ / "pipe";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  expect_format_error([&] { read_safetensors(path.string()); }, path.string(), "not a regular file");
 }
 
 TEST_F(SafetensorsFiles, TruncatedFileOnDiskNamesThePath) {
