@@ -11,9 +11,9 @@ namespace birnn {
 /// 64-byte aligned bytes, so SIMD kernels can use aligned loads on row starts of aligned sizes.
 struct Storage {
   void* ptr = nullptr;
-  std::size_t bytes = 0;
+  std::size_t bytes = 0;  // allocated size: the request rounded up to a multiple of 64
   explicit Storage(std::size_t n);
-  ~Storage() { std::free(ptr); }
+  ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
 };

@@ -9,7 +9,7 @@
 namespace birnn::kernels {
 
 void lstm_forward(std::int64_t n, std::int64_t H, float* gates, std::int64_t ldg, const float* c_prev, std::int64_t ldcp,
-                  float* c, std::int64_t ldc, float* h, std::int64_t ldh);
+                  float* c, std::int64_t ldc, float* h, std::int64_t ldh, float* tc, std::int64_t ldtc);
 void gru_forward(std::int64_t n, std::int64_t H, float* xg, std::int64_t ldx, const float* hg, std::int64_t ldhg,
                  const float* b_hh, float* hn, std::int64_t ldhn, const float* h_prev, std::int64_t ldhp, float* h,
                  std::int64_t ldh);

@@ -35,7 +35,7 @@ struct Saved {
   Tensor gates;  // (N, G*H) gate activations
   Tensor hprev;  // (N, H_out) h before each step
   Tensor cprev;  // (N, H) LSTM: c before each step
-  Tensor c;      // (N, H) LSTM: c after each step
+  Tensor tc;     // (N, H) LSTM: tanh(c) after each step
   Tensor r;      // (N, H) LSTM with projection: o*tanh(c), the input of W_hr
   Tensor aux;    // (N, H) GRU: W_hn h + b_hn;  GRU reset-before: r*h
 };
@@ -91,7 +91,7 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
   if (save) {
     save->gates = gates_t;
     save->hprev = Tensor::empty({m.N, m.Hout}, dt);
-    if (lstm) save->cprev = Tensor::empty({m.N, m.H}, dt), save->c = Tensor::empty({m.N, m.H}, dt);
+    if (lstm) save->cprev = Tensor::empty({m.N, m.H}, dt), save->tc = Tensor::empty({m.N, m.H}, dt);
     if (lstm && proj) save->r = Tensor::empty({m.N, m.H}, dt);
     if (!lstm && s.cell != CellKind::rnn_tanh && s.cell != CellKind::rnn_relu) save->aux = Tensor::empty({m.N, m.H}, dt);
   }
@@ -109,9 +109,9 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
       case CellKind::lstm: {
         gemm(false, true, n, m.GH, m.Hout, T(1), h.data(), m.Hout, w_hh, m.Hout, T(1), g, m.GH);
         T* r = proj ? (save ? save->r.data<T>() + off * m.H : scratch.data()) : h.data();
-        kernels::lstm_forward(n, m.H, g, m.GH, c.data(), m.H, c.data(), m.H, r, m.H);
+        T* tc = save ? save->tc.data<T>() + off * m.H : nullptr;
+        kernels::lstm_forward(n, m.H, g, m.GH, c.data(), m.H, c.data(), m.H, r, m.H, tc, m.H);
         if (proj) gemm(false, true, n, m.Hout, m.H, T(1), r, m.H, w.w_hr.data<T>(), m.H, T(0), h.data(), m.Hout);
-        if (save) std::memcpy(save->c.data<T>() + off * m.H, c.data(), sizeof(T) * static_cast<std::size_t>(n * m.H));
         break;
       }
       case CellKind::rnn_tanh:
@@ -190,7 +190,7 @@ void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x
           gemm(false, false, n, m.H, m.Hout, T(1), dh.data(), m.Hout, w.w_hr.data<T>(), m.H, T(0), scratch.data(), m.H);
           dr = scratch.data();
         }
-        kernels::lstm_backward(n, m.H, g, m.GH, sv.c.data<T>() + off * m.H, sv.cprev.data<T>() + off * m.H, m.H, dr, m.H,
+        kernels::lstm_backward(n, m.H, g, m.GH, sv.tc.data<T>() + off * m.H, sv.cprev.data<T>() + off * m.H, m.H, dr, m.H,
                                dc.data(), m.H, dg, m.GH);
         gemm(false, false, n, m.Hout, m.GH, T(1), dg, m.GH, w_hh, m.Hout, T(0), dh.data(), m.Hout);
         break;

@@ -30,9 +30,10 @@ TEST_P(PointwiseKernels, LstmMatchesReference) {
   std::mt19937 g(1);
   auto gates = rnd(n * ldg, g), cp = rnd(n * ld, g, -2, 2);
   auto g1 = gates, g2 = gates, c1 = cp, c2 = cp;  // c updated in place, as the layer does
-  std::vector<float> h1(n * ld), h2(n * ld);
-  lstm_forward(n, H, g1.data(), ldg, c1.data(), ld, c1.data(), ld, h1.data(), ld);
-  ref::lstm_forward<float>(n, H, g2.data(), ldg, c2.data(), ld, c2.data(), ld, h2.data(), ld);
+  std::vector<float> h1(n * ld), h2(n * ld), t1(n * ld), t2(n * ld);
+  lstm_forward(n, H, g1.data(), ldg, c1.data(), ld, c1.data(), ld, h1.data(), ld, t1.data(), ld);
+  ref::lstm_forward<float>(n, H, g2.data(), ldg, c2.data(), ld, c2.data(), ld, h2.data(), ld, t2.data(), ld);
+  expect_close(t1, t2, "tanh(c)");
   expect_close(g1, g2, "gates");
   expect_close(c1, c2, "c");
   expect_close(h1, h2, "h");
@@ -86,7 +87,7 @@ TEST(PointwiseKernelsExtremes, SaturateWithoutNaN) {
   const std::int64_t H = 16;
   std::vector<float> gates(4 * H), c(H, 0.5f), h(H);
   for (std::int64_t j = 0; j < 4 * H; ++j) gates[j] = (j % 2 ? 1.f : -1.f) * 1e30f;
-  lstm_forward(1, H, gates.data(), 4 * H, c.data(), H, c.data(), H, h.data(), H);
+  lstm_forward(1, H, gates.data(), 4 * H, c.data(), H, c.data(), H, h.data(), H, nullptr, 0);
   for (float v : gates) EXPECT_TRUE(std::isfinite(v));
   for (float v : h) EXPECT_TRUE(std::isfinite(v));
 }

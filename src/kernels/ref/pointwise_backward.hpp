@@ -7,19 +7,18 @@
 
 namespace birnn::kernels {
 
-// LSTM. gates: (n, 4H) saved activations [i f g o]; c: (n, H) cell after the step; c_prev: (n, H)
+// LSTM. gates: (n, 4H) saved activations [i f g o]; tc: (n, H) tanh of the cell after the step; c_prev: (n, H)
 // dr: (n, H) grad of o*tanh(c) (= dh without projection); dc: (n, H) in: grad of c from the next step,
 // out: grad of c_prev.  dG: (n, 4H) out: grads of the pre-activations.
 template <class T>
-void lstm_backward(std::int64_t n, std::int64_t H, const T* gates, std::int64_t ldg, const T* c, const T* c_prev,
+void lstm_backward(std::int64_t n, std::int64_t H, const T* gates, std::int64_t ldg, const T* tc, const T* c_prev,
                    std::int64_t ldc, const T* dr, std::int64_t lddr, T* dc, std::int64_t lddc, T* dG, std::int64_t lddg) {
   for (std::int64_t r = 0; r < n; ++r) {
     const T* g = gates + r * ldg;
     T* dg = dG + r * lddg;
     for (std::int64_t j = 0; j < H; ++j) {
       const T i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
-      const T cv = c[r * ldc + j];
-      const T th = std::tanh(cv);
+      const T th = tc[r * ldc + j];
       const T d = dr[r * lddr + j];
       const T dct = dc[r * lddc + j] + d * o * (T(1) - th * th);
       dg[j] = dct * gg * i * (T(1) - i);

@@ -15,17 +15,20 @@ inline T sigmoid(T x) {
 // LSTM, gate order i, f, g, o (PyTorch).
 // gates: (n, 4H) in: pre-activations, out: activations [i f g o]
 // c_prev: (n, H)  c: (n, H) out: f*c_prev + i*g   h: (n, H) out: o*tanh(c)   (c may alias c_prev)
+// tc: (n, H) out: tanh(c), kept for backward (null: not wanted)
 template <class T>
 void lstm_forward(std::int64_t n, std::int64_t H, T* gates, std::int64_t ldg, const T* c_prev, std::int64_t ldcp, T* c,
-                  std::int64_t ldc, T* h, std::int64_t ldh) {
+                  std::int64_t ldc, T* h, std::int64_t ldh, T* tc, std::int64_t ldtc) {
   for (std::int64_t r = 0; r < n; ++r) {
     T* g = gates + r * ldg;
     for (std::int64_t j = 0; j < H; ++j) {
       const T i = sigmoid(g[j]), f = sigmoid(g[H + j]), gg = std::tanh(g[2 * H + j]), o = sigmoid(g[3 * H + j]);
       const T cn = f * c_prev[r * ldcp + j] + i * gg;
       g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = o;
+      const T th = std::tanh(cn);
       c[r * ldc + j] = cn;
-      h[r * ldh + j] = o * std::tanh(cn);
+      h[r * ldh + j] = o * th;
+      if (tc) tc[r * ldtc + j] = th;
     }
   }
 }

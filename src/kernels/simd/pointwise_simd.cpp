@@ -24,7 +24,7 @@ HWY_INLINE V Sigmoid(D d, V x) {
 }
 
 template <class D>
-HWY_INLINE void LstmSpan(D d, I64 j0, I64 j1, I64 H, float* g, const float* cp, float* c, float* h) {
+HWY_INLINE void LstmSpan(D d, I64 j0, I64 j1, I64 H, float* g, const float* cp, float* c, float* h, float* tc) {
   for (I64 j = j0; j < j1; j += static_cast<I64>(hn::Lanes(d))) {
     const auto i = Sigmoid(d, hn::LoadU(d, g + j));
     const auto f = Sigmoid(d, hn::LoadU(d, g + H + j));
@@ -35,8 +35,10 @@ HWY_INLINE void LstmSpan(D d, I64 j0, I64 j1, I64 H, float* g, const float* cp, 
     hn::StoreU(f, d, g + H + j);
     hn::StoreU(gg, d, g + 2 * H + j);
     hn::StoreU(o, d, g + 3 * H + j);
+    const auto th = hn::Tanh(d, cn);
     hn::StoreU(cn, d, c + j);
-    hn::StoreU(hn::Mul(o, hn::Tanh(d, cn)), d, h + j);
+    hn::StoreU(hn::Mul(o, th), d, h + j);
+    if (tc) hn::StoreU(th, d, tc + j);
   }
 }
 
@@ -52,10 +54,10 @@ HWY_INLINE void ForRow(I64 H, const Span& span) {
 }
 
 void LstmForward(I64 n, I64 H, float* gates, I64 ldg, const float* c_prev, I64 ldcp, float* c, I64 ldc, float* h,
-                 I64 ldh) {
+                 I64 ldh, float* tc, I64 ldtc) {
   for (I64 r = 0; r < n; ++r)
     ForRow(H, [&](auto d, I64 j0, I64 j1) {
-      LstmSpan(d, j0, j1, H, gates + r * ldg, c_prev + r * ldcp, c + r * ldc, h + r * ldh);
+      LstmSpan(d, j0, j1, H, gates + r * ldg, c_prev + r * ldcp, c + r * ldc, h + r * ldh, tc ? tc + r * ldtc : nullptr);
     });
 }
 
@@ -153,8 +155,8 @@ HWY_EXPORT(RnnForward);
 HWY_EXPORT(TargetName);
 
 void lstm_forward(std::int64_t n, std::int64_t H, float* gates, std::int64_t ldg, const float* c_prev, std::int64_t ldcp,
-                  float* c, std::int64_t ldc, float* h, std::int64_t ldh) {
-  HWY_DYNAMIC_DISPATCH(LstmForward)(n, H, gates, ldg, c_prev, ldcp, c, ldc, h, ldh);
+                  float* c, std::int64_t ldc, float* h, std::int64_t ldh, float* tc, std::int64_t ldtc) {
+  HWY_DYNAMIC_DISPATCH(LstmForward)(n, H, gates, ldg, c_prev, ldcp, c, ldc, h, ldh, tc, ldtc);
 }
 void gru_forward(std::int64_t n, std::int64_t H, float* xg, std::int64_t ldx, const float* hg, std::int64_t ldhg,
                  const float* b_hh, float* hn, std::int64_t ldhn, const float* h_prev, std::int64_t ldhp, float* h,
