@@ -577,7 +577,22 @@ def validate_manual_gru():
 
 # --------------------------------------------------------------------------------------------
 
+STATE_DICT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "state_dicts")
+NOT_PARAMS = {"input", "lengths", "h0", "c0", "output", "h_n", "c_n", "grad_output", "grad_h_n", "grad_c_n"}
+
+
+def write_state_dict(name, tensors):
+    """The fixture's parameters alone, in float32, as `module.float().state_dict()` would be saved:
+    what a user exports from PyTorch. The C++ side loads it with birnn::load (strict)."""
+    os.makedirs(STATE_DICT_DIR, exist_ok=True)
+    params = [(n, t.float()) for n, t in tensors if n not in NOT_PARAMS and not n.startswith("grad.")]
+    write_safetensors(os.path.join(STATE_DICT_DIR, name + ".safetensors"), params, {"format": "pt"})
+
+
 def main():
+    if os.path.isdir(STATE_DICT_DIR):
+        for fname in os.listdir(STATE_DICT_DIR):
+            os.remove(os.path.join(STATE_DICT_DIR, fname))
     worst = validate_manual_gru()
     print("manual GRU (reset_after) matches torch.nn.GRU: max abs diff %.3g" % worst)
 
@@ -610,6 +625,8 @@ def main():
         path = os.path.join(OUT_DIR, fname)
         write_safetensors(path, tensors, metadata)
         written.add(fname)
+        if c["cell"] != "gru_reset_before" and len(written) % 6 == 1:
+            write_state_dict(c["name"], tensors)
         # Re-read with the independent reader and compare bit for bit.
         meta2, back = read_safetensors(path)
         assert meta2 == metadata

@@ -51,6 +51,8 @@ struct Param {
   DType dtype;
 };
 
+void PrintTo(const Param& p, std::ostream* os) { *os << p.fixture << (p.dtype == DType::f32 ? " float32" : " float64"); }
+
 class PyTorchParity : public ::testing::TestWithParam<Param> {};
 
 TEST_P(PyTorchParity, ForwardAndGradientsMatch) {
@@ -102,6 +104,30 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, PyTorchParity, ::testing::ValuesIn(all_params
                          });
 
 TEST(PyTorchParity, FixtureMatrixIsLargeEnough) { EXPECT_GE(fixture_files().size(), 60u); }
+
+// A float32 PyTorch state_dict saved as safetensors (parameters only, PyTorch's names) loads through
+// birnn::load with strict checking and reproduces PyTorch's forward output.
+TEST(PyTorchStateDict, LoadsUnchangedAndGivesTheSameOutputs) {
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(BIRNN_STATE_DICT_DIR)) {
+    if (e.path().extension() != ".safetensors") continue;
+    ++files;
+    const std::string name = e.path().stem().string();
+    const NamedTensors fx = load_safetensors(std::string(BIRNN_FIXTURE_DIR) + "/" + name + ".safetensors");
+    RecurrentBase m(config_from(fx.metadata));
+    load(m, e.path().string());
+    auto get = [&](const std::string& k) {
+      auto it = fx.tensors.find(k);
+      return it == fx.tensors.end() ? Tensor() : it->second.to(it->second.dtype() == DType::i64 ? DType::i64 : DType::f32);
+    };
+    NoGradGuard ng;
+    m.eval();
+    auto out = m.forward(get("input"), get("lengths"), get("h0"), get("c0"));
+    EXPECT_LE(scaled_error(out.output, fx.tensors.at("output")), 1e-5) << name;
+    EXPECT_LE(scaled_error(out.h_n, fx.tensors.at("h_n")), 1e-5) << name;
+  }
+  EXPECT_GE(files, 8);
+}
 
 }  // namespace
 }  // namespace birnn

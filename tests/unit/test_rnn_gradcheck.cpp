@@ -16,6 +16,8 @@ struct Case {
   int variant;  // 0 dense, 1 ragged + h0 + batch_first, 2 no bias + ragged
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << cell_name(c.cell) << " variant " << c.variant; }
+
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   const Case& c = info.param;
   static const char* variants[] = {"dense", "ragged_h0_bf", "nobias_ragged"};
