@@ -170,8 +170,10 @@ def summarize(runs):
         if not results:
             continue
         s = {"rounds": len(results)}
-        for key in ["forward_ms", "forward_backward_ms"]:
-            vals = [r[key] for r in results]
+        for key in ["forward_ms", "forward_backward_ms", "forward_cpu_ms", "forward_backward_cpu_ms"]:
+            vals = [r[key] for r in results if isinstance(r.get(key), (int, float))]
+            if len(vals) != len(results):
+                continue
             s[key] = statistics.median(vals)
             s[key + "_round_medians"] = vals
             s[key + "_spread_pct"] = spread_pct(vals)
@@ -183,6 +185,8 @@ def summarize(runs):
 def fmt_ms(s, key):
     if not s:
         return "—"
+    if key not in s:
+        return "n/a"
     v = s[key]
     digits = 3 if v < 1 else 2 if v < 10 else 1
     if s["rounds"] < 2:
@@ -191,12 +195,13 @@ def fmt_ms(s, key):
 
 
 def fmt_ratio(peer, mine, key):
-    if not peer or not mine or mine[key] <= 0:
+    if not peer or not mine or key not in peer or key not in mine or mine[key] <= 0:
         return "—"
     return f"{peer[key] / mine[key]:.2f}x"
 
 
-def markdown_table(results):
+def markdown_table(results, metric):
+    fwd, fb = ("forward_ms", "forward_backward_ms") if metric == "wall" else ("forward_cpu_ms", "forward_backward_cpu_ms")
     head = ["config", "birnn fwd ms", "oneDNN fwd", "PyTorch fwd", "birnn fwd+bwd ms", "oneDNN fwd+bwd",
             "PyTorch fwd+bwd", "oneDNN/birnn fwd", "PyTorch/birnn fwd", "oneDNN/birnn fwd+bwd",
             "PyTorch/birnn fwd+bwd"]
@@ -209,14 +214,13 @@ def markdown_table(results):
         if o and r["config"]["lengths"] != "dense":
             star, padded_note = "*", True
         row = [r["config"]["name"],
-               fmt_ms(b, "forward_ms"), fmt_ms(o, "forward_ms") + star, fmt_ms(p, "forward_ms"),
-               fmt_ms(b, "forward_backward_ms"), fmt_ms(o, "forward_backward_ms") + star,
-               fmt_ms(p, "forward_backward_ms"),
-               fmt_ratio(o, b, "forward_ms"), fmt_ratio(p, b, "forward_ms"),
-               fmt_ratio(o, b, "forward_backward_ms"), fmt_ratio(p, b, "forward_backward_ms")]
+               fmt_ms(b, fwd), fmt_ms(o, fwd) + star, fmt_ms(p, fwd),
+               fmt_ms(b, fb), fmt_ms(o, fb) + star, fmt_ms(p, fb),
+               fmt_ratio(o, b, fwd), fmt_ratio(p, b, fwd), fmt_ratio(o, b, fb), fmt_ratio(p, b, fb)]
         lines.append("| " + " | ".join(row) + " |")
-    notes = ["Times: median over rounds of each run's median; ±: half the range of the per-round medians. "
-             "Ratios: peer time / birnn time (> 1: birnn faster)."]
+    what = "wall-clock" if metric == "wall" else "process CPU time (n/a: the tool does not report it)"
+    notes = [f"Times ({what}): median over rounds of each run's median; ±: half the range of the per-round "
+             "medians. Ratios: peer time / birnn time (> 1: birnn faster)."]
     if padded_note:
         notes.append("\\* oneDNN has no variable lengths: it runs the batch padded to MAX steps.")
     return "\n".join(lines) + "\n\n" + "\n".join(notes)
@@ -244,6 +248,9 @@ def main(argv):
     ap.add_argument("--quick", action="store_true", help="tiny sizes, one round: a smoke test")
     ap.add_argument("--full", action="store_true", help="default configurations plus " + " ".join(FULL_EXTRA))
     ap.add_argument("--malloc", choices=["tuned", "default"], default="tuned")
+    ap.add_argument("--metric", choices=["wall", "cpu"], default="wall",
+                    help="table of wall-clock times (default) or of process CPU time (*_cpu_ms), which on one "
+                         "thread ignores time spent descheduled on a shared machine")
     ap.add_argument("--openblas-coretype", default=None,
                     help="OPENBLAS_CORETYPE for PyTorch (default SkylakeX on AVX-512 CPUs)")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per tool run")
@@ -357,7 +364,7 @@ def main(argv):
     if "pytorch" in tool_info and avx512 and "SkylakeX" not in str(tool_info["pytorch"].get("blas", "")):
         print("- WARNING: PyTorch did not run OpenBLAS's AVX-512 (SkylakeX) kernels")
     print()
-    print(markdown_table(results))
+    print(markdown_table(results, a.metric))
     shares = {t: [r["cpu_share"] for res in results for r in res["runs"].get(t, []) if r.get("cpu_share")]
               for t in commands}
     shares = {t: v for t, v in shares.items() if v}

@@ -66,6 +66,12 @@ HWY_INLINE auto BiasOr0(D d, const float* b, I64 j) {
   return b ? hn::LoadU(d, b + j) : hn::Zero(d);
 }
 
+// σ(x[j] + hh[j] + b[j]): the r and z gates of both GRU forms.
+template <class D>
+HWY_INLINE auto GateSigmoid(D d, const float* x, const float* hh, const float* b, I64 j) {
+  return Sigmoid(d, hn::Add(hn::Add(hn::LoadU(d, x + j), hn::LoadU(d, hh + j)), BiasOr0(d, b, j)));
+}
+
 void GruForward(I64 n, I64 H, float* xg, I64 ldx, const float* hg, I64 ldhg, const float* b_hh, float* hn_out,
                 I64 ldhn, const float* h_prev, I64 ldhp, float* h, I64 ldh) {
   for (I64 r = 0; r < n; ++r) {
@@ -73,9 +79,8 @@ void GruForward(I64 n, I64 H, float* xg, I64 ldx, const float* hg, I64 ldhg, con
     const float* hh = hg + r * ldhg;
     ForRow(H, [&](auto d, I64 j0, I64 j1) {
       for (I64 j = j0; j < j1; j += static_cast<I64>(hn::Lanes(d))) {
-        const auto rg = Sigmoid(d, hn::Add(hn::Add(hn::LoadU(d, x + j), hn::LoadU(d, hh + j)), BiasOr0(d, b_hh, j)));
-        const auto z =
-            Sigmoid(d, hn::Add(hn::Add(hn::LoadU(d, x + H + j), hn::LoadU(d, hh + H + j)), BiasOr0(d, b_hh, H + j)));
+        const auto rg = GateSigmoid(d, x, hh, b_hh, j);
+        const auto z = GateSigmoid(d, x, hh, b_hh, H + j);
         const auto hl = hn::Add(hn::LoadU(d, hh + 2 * H + j), BiasOr0(d, b_hh, 2 * H + j));
         const auto nn = hn::Tanh(d, hn::MulAdd(rg, hl, hn::LoadU(d, x + 2 * H + j)));
         const auto hp = hn::LoadU(d, h_prev + r * ldhp + j);
@@ -97,9 +102,8 @@ void GruRbStage1(I64 n, I64 H, float* xg, I64 ldx, const float* hg, I64 ldhg, co
     const float* hh = hg + r * ldhg;
     ForRow(H, [&](auto d, I64 j0, I64 j1) {
       for (I64 j = j0; j < j1; j += static_cast<I64>(hn::Lanes(d))) {
-        const auto rg = Sigmoid(d, hn::Add(hn::Add(hn::LoadU(d, x + j), hn::LoadU(d, hh + j)), BiasOr0(d, b_hh, j)));
-        const auto z =
-            Sigmoid(d, hn::Add(hn::Add(hn::LoadU(d, x + H + j), hn::LoadU(d, hh + H + j)), BiasOr0(d, b_hh, H + j)));
+        const auto rg = GateSigmoid(d, x, hh, b_hh, j);
+        const auto z = GateSigmoid(d, x, hh, b_hh, H + j);
         hn::StoreU(rg, d, x + j);
         hn::StoreU(z, d, x + H + j);
         hn::StoreU(hn::Mul(rg, hn::LoadU(d, h_prev + r * ldhp + j)), d, rh + r * ldrh + j);
