@@ -9,6 +9,8 @@
 //   forward_backward : prop_kind::forward_training (saves the workspace) + the backward primitive, which
 //                      gives the gradients of the input, of h0 (and c0) and of every weight and bias, with an
 //                      all-ones upstream gradient on the output sequence and zeros on h_n (c_n).
+// Also reported: the medians of the process CPU time of the same regions ("*_cpu_ms"); on one thread they
+// do not count time the process was descheduled, so they are steadier on a shared machine.
 // Primitives, memory and the one-off weight reorders into the layouts oneDNN picks (format_tag::any) are
 // created once, outside the timed region, as a real user would. oneDNN's backward accumulates into the
 // weight gradients, so they are zeroed before each training step, outside the timed region (that is the
@@ -34,6 +36,7 @@
 #include <pmmintrin.h>
 #endif
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -389,6 +392,7 @@ struct RnnBlock {
 
 struct Result {
   std::vector<double> fwd_ms, fwdbwd_ms;
+  std::vector<double> fwd_cpu_ms, fwdbwd_cpu_ms;  // process CPU time: on one thread, immune to being descheduled
   bool one_primitive = true;
   std::string isa;
 };
@@ -428,21 +432,30 @@ Result run(const Options& o) {
   auto ms_since = [](clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(clock::now() - t0).count();
   };
+  auto cpu_ms = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return 1e3 * static_cast<double>(ts.tv_sec) + 1e-6 * static_cast<double>(ts.tv_nsec);
+  };
   for (long rep = 0; rep < o.warmup + o.reps; ++rep) {
+    double c0 = cpu_ms();
     auto t0 = clock::now();
     for (auto& b : blocks) b.forward_inference(s);
     s.wait();
-    double f = ms_since(t0);
+    double f = ms_since(t0), fc = cpu_ms() - c0;
 
     for (auto& b : blocks) b.zero_weight_grads();  // the optimizer's zero_grad: not timed
+    c0 = cpu_ms();
     t0 = clock::now();
     for (auto& b : blocks) b.forward_training(s);
     for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) it->backward(s);
     s.wait();
-    double fb = ms_since(t0);
+    double fb = ms_since(t0), fbc = cpu_ms() - c0;
     if (rep >= o.warmup) {
       r.fwd_ms.push_back(f);
       r.fwdbwd_ms.push_back(fb);
+      r.fwd_cpu_ms.push_back(fc);
+      r.fwdbwd_cpu_ms.push_back(fbc);
     }
   }
   return r;
@@ -497,11 +510,12 @@ int main(int argc, char** argv) {
         "\"hidden\": %ld, \"layers\": %ld, \"threads\": %ld, \"lengths\": \"%s\", \"padded\": %s, "
         "\"stacking\": \"%s\", \"reps\": %ld, \"warmup\": %ld, \"forward_ms\": %.4f, "
         "\"forward_backward_ms\": %.4f, \"forward_ms_reps\": %s, \"forward_backward_ms_reps\": %s, "
-        "\"peak_rss_mb\": %.1f}\n",
+        "\"forward_cpu_ms\": %.4f, \"forward_backward_cpu_ms\": %.4f, \"peak_rss_mb\": %.1f}\n",
         v->major, v->minor, v->patch, r.isa.c_str(), o.cell.c_str(), o.cell == "gru" ? "\"gru_form\": \"linear_before_reset\", " : "",
         o.bidirectional ? "true" : "false", o.batch, o.seq, o.input, o.hidden, o.layers, o.threads,
         o.lengths.c_str(), padded ? "true" : "false", r.one_primitive ? "one_primitive" : "chained", o.reps,
-        o.warmup, fwd, fb, json_list(r.fwd_ms).c_str(), json_list(r.fwdbwd_ms).c_str(), rss_mb);
+        o.warmup, fwd, fb, json_list(r.fwd_ms).c_str(), json_list(r.fwdbwd_ms).c_str(), median(r.fwd_cpu_ms),
+        median(r.fwdbwd_cpu_ms), rss_mb);
   } else {
     std::printf("oneDNN %d.%d.%d (%s)  %s%s  B=%ld T=%ld I=%ld H=%ld L=%ld threads=%ld lengths=%s%s  [%s]\n",
                 v->major, v->minor, v->patch, r.isa.c_str(), o.bidirectional ? "bi" : "", o.cell.c_str(),

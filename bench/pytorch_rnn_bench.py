@@ -8,16 +8,19 @@ forward          : model.eval() under torch.no_grad().
 forward_backward : model.train(), forward recording autograd, then backward with an all-ones gradient on the
                    output sequence; gradients reach the input, h0 (and c0) and every weight and bias. No
                    optimizer; parameter gradients are set to None before each step, outside the timed region.
-The two alternate, rep by rep. With --lengths the batch is packed with
-pack_padded_sequence(enforce_sorted=False) and the output unpacked with pad_packed_sequence, both inside the
-timed region, as a user of variable lengths does.
+The two alternate, rep by rep. Also reported: medians of the process CPU time of the same regions
+("*_cpu_ms"), which on one thread do not count time the process was descheduled (steadier on a shared
+machine). With --lengths the batch is packed with pack_padded_sequence(enforce_sorted=False) and the output
+unpacked with pad_packed_sequence, both inside the timed region, as a user of variable lengths does.
 
 Best settings, decided before torch is imported: on a CPU with avx512f, OpenBLAS gets its AVX-512 kernels
 (OPENBLAS_CORETYPE=SkylakeX) and ATen its AVX-512 pointwise kernels (ATEN_CPU_CAPABILITY=avx512), unless
 those variables are already set (a non-AVX-512 OpenBLAS core then gets a warning); OPENBLAS_NUM_THREADS and
-OMP_NUM_THREADS = --threads, so every thread pool honours --threads; flush-to-zero is on
-(torch.set_flush_denormal), as in birnn. The BLAS actually loaded is reported on stderr and a
-warning is printed if it is not OpenBLAS (Debian's reference BLAS makes PyTorch's RNNs ~30x slower).
+OMP_NUM_THREADS = --threads, so every thread pool honours --threads, and with more than one thread
+OMP_WAIT_POLICY=PASSIVE (PyTorch's spinning OpenMP threads otherwise starve OpenBLAS's own threads: 6x slower
+here); flush-to-zero is on (torch.set_flush_denormal), as in birnn. The BLAS actually loaded is reported
+on stderr and a warning is printed if it is not OpenBLAS (Debian's reference BLAS makes PyTorch's RNNs ~30x
+slower).
 """
 import argparse
 import json
@@ -120,6 +123,10 @@ def main(argv):
         os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx512")
     os.environ["OPENBLAS_NUM_THREADS"] = str(a.threads)
     os.environ["OMP_NUM_THREADS"] = str(a.threads)
+    if a.threads > 1:
+        # PyTorch's OpenMP pool and OpenBLAS's pthread pool share the cores; idle OpenMP threads spinning
+        # (libgomp's default) starve the BLAS threads: BiLSTM forward on 2 threads took 490 ms instead of 79 ms.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
     import resource
     import torch
@@ -188,18 +195,20 @@ def main(argv):
         out = run(xg, (h0g, c0g) if a.cell == "lstm" else h0g)
         out.backward(grad_out)
 
-    fwd_ms, fb_ms = [], []
+    fwd_ms, fb_ms, fwd_cpu, fb_cpu = [], [], [], []
     for rep in range(a.warmup + a.reps):
-        t0 = time.perf_counter()
+        cpu0, t0 = time.process_time(), time.perf_counter()
         forward()
-        f = (time.perf_counter() - t0) * 1e3
+        f, fc = (time.perf_counter() - t0) * 1e3, (time.process_time() - cpu0) * 1e3
         zero_grads()
-        t0 = time.perf_counter()
+        cpu0, t0 = time.process_time(), time.perf_counter()
         forward_backward()
-        fb = (time.perf_counter() - t0) * 1e3
+        fb, fbc = (time.perf_counter() - t0) * 1e3, (time.process_time() - cpu0) * 1e3
         if rep >= a.warmup:
             fwd_ms.append(f)
             fb_ms.append(fb)
+            fwd_cpu.append(fc)
+            fb_cpu.append(fbc)
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
     result = {
@@ -211,6 +220,7 @@ def main(argv):
         "reps": a.reps, "warmup": a.warmup,
         "forward_ms": statistics.median(fwd_ms), "forward_backward_ms": statistics.median(fb_ms),
         "forward_ms_reps": [round(v, 4) for v in fwd_ms], "forward_backward_ms_reps": [round(v, 4) for v in fb_ms],
+        "forward_cpu_ms": statistics.median(fwd_cpu), "forward_backward_cpu_ms": statistics.median(fb_cpu),
         "peak_rss_mb": round(rss_mb, 1),
     }
     if a.json:
