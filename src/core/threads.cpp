@@ -1,27 +1,36 @@
 #include "birnn/threads.hpp"
 
 #include <omp.h>
-#include <xmmintrin.h>
 
+#include <atomic>
+
+#include "core/flush_to_zero.hpp"
 #include "kernels/pointwise.hpp"
 
 namespace birnn {
 
 namespace {
-void enable_ftz_daz() { _mm_setcsr(_mm_getcsr() | 0x8040); }  // FTZ (bit 15) | DAZ (bit 6)
+std::atomic<bool> g_configured{false};
 
-// Applies the default (all cores, FTZ/DAZ) once at load time so library users get it without a call.
-struct DefaultThreads {
-  DefaultThreads() { set_num_threads(0); }
-} g_default_threads;
-}  // namespace
-
-void set_num_threads(int n) {
+void apply(int n) {
   if (n <= 0) n = omp_get_num_procs();
   omp_set_num_threads(n);
-  enable_ftz_daz();
+  enable_flush_to_zero();
 #pragma omp parallel num_threads(n)
-  enable_ftz_daz();
+  enable_flush_to_zero();
+}
+}  // namespace
+
+// A static initializer would not run from a static library unless something referenced this file, so
+// the layers call this instead: the first call applies the default (all cores, FTZ/DAZ everywhere).
+void ensure_threads_configured() {
+  if (!g_configured.exchange(true) && !omp_in_parallel()) apply(omp_get_max_threads());
+  enable_flush_to_zero();
+}
+
+void set_num_threads(int n) {
+  g_configured = true;  // an explicit setting wins over the default
+  apply(n);
 }
 
 int num_threads() { return omp_get_max_threads(); }

@@ -5,10 +5,14 @@
 // large GEMM each over all steps at the end.
 #include "nn/rnn_layer_op.hpp"
 
+#include <omp.h>
+
 #include <cstring>
+#include <exception>
 
 #include "birnn/autograd.hpp"
 #include "core/dispatch.hpp"
+#include "core/flush_to_zero.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/pointwise.hpp"
 #include "kernels/ref/pointwise_backward.hpp"
@@ -153,7 +157,7 @@ struct DirectionGrads {
 
 template <class T>
 void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x, const Saved& sv,
-                        const DirectionParams& w, const T* dy, const T* dhn, const T* dcn, T* dx, bool dx_accumulate,
+                        const DirectionParams& w, const T* dy, const T* dhn, const T* dcn, Tensor& dG_out,
                         const DirectionGrads<T>& out, DType dt) {
   const Dims m(s, p);
   const bool lstm = s.cell == CellKind::lstm, proj = s.proj_size > 0;
@@ -223,7 +227,7 @@ void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x
   }
 
   // Everything below is one large GEMM (or column sum) over all packed rows.
-  if (dx) gemm(false, false, m.N, m.I, m.GH, T(1), dG, m.GH, w.w_ih.data<T>(), m.I, dx_accumulate ? T(1) : T(0), dx, m.I);
+  dG_out = dG_t;  // the input gradient dG W_ih is summed over directions by the caller
   if (out.dw_ih) gemm(true, false, m.GH, m.I, m.N, T(1), dG, m.GH, x, m.I, T(0), out.dw_ih, m.I);
   const T* dGh = s.cell == CellKind::gru ? dGh_t.data<T>() : dG;  // gradient w.r.t. (W_hh h + b_hh)
   if (out.dw_hh) {
@@ -239,6 +243,30 @@ void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x
   if (out.dw_hr) gemm(true, false, m.Hout, m.H, m.N, T(1), dHall_t.data<T>(), m.Hout, sv.r.data<T>(), m.H, T(0), out.dw_hr, m.H);
 }
 
+// Runs f(d) for each direction. With two directions and two or more threads, the directions run at
+// once, one per core (each is a sequential chain of small GEMMs that one core keeps busy; oneDNN's
+// GEMM runs single-threaded inside the parallel region).
+template <class F>
+void for_each_direction(I64 D, const F& f) {
+  if (D == 1 || omp_get_max_threads() < 2 || omp_in_parallel()) {
+    for (I64 d = 0; d < D; ++d) f(d);
+    return;
+  }
+  std::exception_ptr error[2];
+#pragma omp parallel num_threads(2)
+  {
+    const int d = omp_get_thread_num();
+    enable_flush_to_zero();  // MXCSR is per thread
+    try {
+      f(d);
+    } catch (...) {
+      error[d] = std::current_exception();
+    }
+  }
+  for (auto& e : error)
+    if (e) std::rethrow_exception(e);
+}
+
 struct RnnLayerNode : autograd::Node {
   LayerSpec spec;
   std::shared_ptr<const PackPlan> plan;
@@ -247,6 +275,7 @@ struct RnnLayerNode : autograd::Node {
   const char* name() const override { return "rnn_layer"; }
 
   std::vector<Tensor> backward(const std::vector<Tensor>& g) override {
+    ensure_threads_configured();
     const Dims m(spec, *plan);
     const DType dt = inputs[0].dtype();
     std::vector<Tensor> r(inputs.size());
@@ -257,7 +286,8 @@ struct RnnLayerNode : autograd::Node {
       if (needs_grad(k)) r[k] = Tensor::empty(inputs[k].shape(), dt);
     dispatch_floating(dt, "rnn_layer", [&](auto tag) {
       using T = decltype(tag);
-      for (I64 d = 0; d < m.D; ++d) {
+      std::vector<Tensor> dG(static_cast<std::size_t>(m.D));
+      for_each_direction(m.D, [&](I64 d) {
         const std::size_t base = 3 + static_cast<std::size_t>(d) * kParamsPerDirection;
         DirectionGrads<T> out;
         out.dw_ih = ptr<T>(r[base]);
@@ -269,9 +299,14 @@ struct RnnLayerNode : autograd::Node {
         out.dc0 = r[2].defined() ? r[2].data<T>() + d * m.B * m.H : nullptr;
         const T* dhn = g[1].defined() ? g[1].data<T>() + d * m.B * m.Hout : nullptr;
         const T* dcn = g.size() > 2 && g[2].defined() ? g[2].data<T>() + d * m.B * m.H : nullptr;
-        backward_direction<T>(spec, *plan, d, inputs[0].data<T>(), saved[d], params[d], ptr<T>(g[0]), dhn, dcn,
-                              ptr<T>(r[0]), d > 0, out, dt);
-      }
+        backward_direction<T>(spec, *plan, d, inputs[0].data<T>(), saved[d], params[d], ptr<T>(g[0]), dhn, dcn, dG[d],
+                              out, dt);
+      });
+      // dx = sum over directions of dG_d W_ih_d, after the directions join: one full-width GEMM each.
+      if (r[0].defined())
+        for (I64 d = 0; d < m.D; ++d)
+          gemm(false, false, m.N, m.I, m.GH, T(1), dG[d].template data<T>(), m.GH, params[d].w_ih.template data<T>(), m.I,
+               d > 0 ? T(1) : T(0), r[0].data<T>(), m.I);
     });
     return r;
   }
@@ -286,6 +321,7 @@ void check_param(const Tensor& t, const Shape& shape, DType dt, const std::strin
 
 LayerResult rnn_layer(const LayerSpec& spec, std::shared_ptr<const PackPlan> plan, const Tensor& x, const Tensor& h0,
                       const Tensor& c0, const std::vector<DirectionParams>& params) {
+  ensure_threads_configured();
   const Dims m(spec, *plan);
   const DType dt = x.dtype();
   const bool lstm = spec.cell == CellKind::lstm;
@@ -318,13 +354,13 @@ LayerResult rnn_layer(const LayerSpec& spec, std::shared_ptr<const PackPlan> pla
 
   dispatch_floating(dt, "rnn layer", [&](auto tag) {
     using T = decltype(tag);
-    for (I64 d = 0; d < m.D; ++d) {
+    for_each_direction(m.D, [&](I64 d) {
       const T* h0d = h0.defined() ? h0.data<T>() + d * m.B * m.Hout : nullptr;
       const T* c0d = c0.defined() ? c0.data<T>() + d * m.B * m.H : nullptr;
       forward_direction<T>(spec, *plan, d, x.data<T>(), h0d, c0d, params[d], res.y.data<T>(),
                            res.h_n.data<T>() + d * m.B * m.Hout, lstm ? res.c_n.data<T>() + d * m.B * m.H : nullptr,
                            training ? &node->saved[d] : nullptr, dt);
-    }
+    });
   });
   if (training) {
     node->spec = spec;
