@@ -1,6 +1,7 @@
 // birnn bench: forward (no-grad) and forward+backward times of one RNN/LSTM/GRU module, medians of
 // interleaved repetitions. The same flags drive bench/onednn_rnn_bench and bench/pytorch_rnn_bench.py.
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -27,6 +28,13 @@ const char* kHelp =
 
 double now_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Process CPU time (all threads): on a shared machine, wall time alone hides stolen cores.
+double cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
 }
 
 double median(std::vector<double> v) {
@@ -62,9 +70,14 @@ int cmd_bench(const std::vector<std::string>& argv) {
                      threads = a.integer("threads", 1, 0, 1024), reps = a.integer("reps", 10, 1, 100000),
                      warmup = a.integer("warmup", 2, 0, 100000);
   std::int64_t T = a.integer("seq", 100, 1, 100000);
+  const bool seq_given = a.has("seq");
   const bool bi = a.flag("bidirectional");
   const std::string lengths_spec = a.str("lengths", "");
+  const std::int64_t seq_asked = T;
   const auto lengths = parse_lengths(lengths_spec, B, T);
+  if (!lengths.empty() && seq_given && seq_asked != T)
+    throw OptionError("--seq " + std::to_string(seq_asked) + " disagrees with --lengths " + lengths_spec +
+                      " (T is MAX; omit --seq or make it equal MAX)");
   set_num_threads(static_cast<int>(threads));
 
   std::unique_ptr<RecurrentBase> m;
@@ -78,29 +91,34 @@ int cmd_bench(const std::vector<std::string>& argv) {
   const Tensor len = lengths.empty() ? Tensor() : Tensor::from_vector(lengths, {B});
   const std::int64_t D = bi ? 2 : 1;
   const Tensor ones = Tensor::full({T, B, D * H}, 1.0);
+  // h0 (and c0) are given and differentiated, as in the peer benchmarks.
+  const Tensor h0 = Tensor::zeros({L * D, B, H}), c0 = cell == "lstm" ? Tensor::zeros({L * D, B, H}) : Tensor();
 
   auto run_forward = [&] {
     NoGradGuard ng;
     m->eval();
-    return m->forward(x, len).output;
+    return m->forward(x, len, h0, c0).output;
   };
-  auto run_train = [&] {
+  auto leaf = [](const Tensor& t) { return t.defined() ? t.detach().set_requires_grad(true) : Tensor(); };
+  Tensor xi, h0i, c0i;
+  auto prepare_train = [&] {  // the optimizer's zero_grad, outside the timed region as in the peers
     m->train();
     m->zero_grad();
-    Tensor xi = x.detach();
-    xi.set_requires_grad(true);
-    auto out = m->forward(xi, len);
-    out.output.backward(ones);
+    xi = leaf(x), h0i = leaf(h0), c0i = leaf(c0);
   };
-  for (std::int64_t i = 0; i < warmup; ++i) run_forward(), run_train();
-  std::vector<double> fwd, fb;
+  auto run_train = [&] { m->forward(xi, len, h0i, c0i).output.backward(ones); };
+  for (std::int64_t i = 0; i < warmup; ++i) run_forward(), prepare_train(), run_train();
+  std::vector<double> fwd, fb, fwd_cpu, fb_cpu;
   for (std::int64_t i = 0; i < reps; ++i) {  // interleaved, so drift on a shared machine hits both alike
-    double t0 = now_ms();
+    double t0 = now_ms(), c0ms = cpu_ms();
     run_forward();
     fwd.push_back(now_ms() - t0);
-    t0 = now_ms();
+    fwd_cpu.push_back(cpu_ms() - c0ms);
+    prepare_train();
+    t0 = now_ms(), c0ms = cpu_ms();
     run_train();
     fb.push_back(now_ms() - t0);
+    fb_cpu.push_back(cpu_ms() - c0ms);
   }
 
   // FLOPs of the GEMMs on real (unpadded) steps; backward does twice the forward's.
@@ -118,11 +136,11 @@ int cmd_bench(const std::vector<std::string>& argv) {
     std::printf(
         "{\"tool\": \"birnn\", \"cell\": \"%s\", \"bidirectional\": %s, \"batch\": %lld, \"seq\": %lld, \"input\": %lld, "
         "\"hidden\": %lld, \"layers\": %lld, \"threads\": %d, \"lengths\": \"%s\", \"reps\": %lld, \"forward_ms\": %.4f, "
-        "\"forward_backward_ms\": %.4f, \"forward_gflops\": %.2f, \"forward_backward_gflops\": %.2f, \"peak_rss_mb\": %.1f, "
+        "\"forward_backward_ms\": %.4f, \"forward_cpu_ms\": %.4f, \"forward_backward_cpu_ms\": %.4f, \"forward_gflops\": %.2f, \"forward_backward_gflops\": %.2f, \"peak_rss_mb\": %.1f, "
         "\"simd\": \"%s\"}\n",
         cell.c_str(), bi ? "true" : "false", (long long)B, (long long)T, (long long)I, (long long)H, (long long)L,
         num_threads(), lengths_spec.empty() ? "dense" : lengths_spec.c_str(), (long long)reps, f_ms, fb_ms,
-        flops / f_ms / 1e6, 3 * flops / fb_ms / 1e6, rss_mb, simd_target());
+        median(fwd_cpu), median(fb_cpu), flops / f_ms / 1e6, 3 * flops / fb_ms / 1e6, rss_mb, simd_target());
   } else {
     std::printf("%s%s B=%lld T=%lld I=%lld H=%lld L=%lld threads=%d lengths=%s: forward %.3f ms (%.1f GFLOP/s), "
                 "forward+backward %.3f ms (%.1f GFLOP/s), median of %lld\n",
