@@ -31,13 +31,18 @@
 #pragma once
 
 #include "birnn/autograd.hpp"
+#include "birnn/checkpoint.hpp"
+#include "birnn/crf.hpp"
 #include "birnn/error.hpp"
+#include "birnn/layers.hpp"
 #include "birnn/linear.hpp"
+#include "birnn/loss.hpp"
 #include "birnn/module.hpp"
 #include "birnn/ops.hpp"
 #include "birnn/optim.hpp"
 #include "birnn/random.hpp"
 #include "birnn/rnn.hpp"
+#include "birnn/schedule.hpp"
 #include "birnn/serialize.hpp"
 #include "birnn/tensor.hpp"
 #include "birnn/threads.hpp"

@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "birnn/loss.hpp"
 #include "birnn/tensor.hpp"
 
 namespace birnn {
@@ -38,9 +39,6 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 /// Inverted dropout: zeroes with probability p and scales the rest by 1/(1-p); identity when !training.
 Tensor dropout(const Tensor& x, double p, bool training);
 
-// ---- losses (mean over elements / rows) ----
-Tensor mse_loss(const Tensor& input, const Tensor& target);
-/// logits: (N, C)  targets: int64 (N), each in [0, C)  ->  mean negative log-likelihood, shape ().
-Tensor cross_entropy(const Tensor& logits, const Tensor& targets);
+// Losses (cross_entropy, sequence_cross_entropy, binary_cross_entropy_with_logits, mse_loss) are in loss.hpp.
 
 }  // namespace birnn

@@ -101,8 +101,9 @@ void Module::train(bool on) {
 void Module::to(DType dtype) {
   for (auto& [n, p] : params_) {
     if (p.dtype() == dtype) continue;
+    const bool trainable = p.requires_grad();  // a frozen parameter stays frozen
     p = p.to(dtype);
-    p.set_requires_grad(true);
+    p.set_requires_grad(trainable);
   }
   for (auto& [n, c] : children_) c->to(dtype);
 }
