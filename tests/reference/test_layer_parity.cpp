@@ -12,30 +12,17 @@
 #include <sstream>
 
 #include "birnn/birnn.hpp"
+#include "reference/parity_util.hpp"
 
 namespace birnn {
 namespace {
 
+using parity::scaled_error;
+
 const std::string kDir = BIRNN_REFERENCE_DIR "/layer_fixtures";
 
-std::vector<std::string> layer_fixture_files() {
-  std::vector<std::string> v;
-  for (const auto& e : std::filesystem::directory_iterator(kDir))
-    if (e.path().extension() == ".safetensors") v.push_back(e.path().stem().string());
-  std::sort(v.begin(), v.end());
-  return v;
-}
+std::vector<std::string> layer_fixture_files() { return parity::fixture_stems(kDir); }
 
-// max |a - b| / max |b|, or max |a - b| when b is all zeros.
-double scaled_error(const Tensor& a, const Tensor& b) {
-  if (a.shape() != b.shape()) return INFINITY;
-  double diff = 0, scale = 0;
-  for (std::int64_t i = 0; i < b.numel(); ++i) {
-    diff = std::max(diff, std::abs(a.item(i) - b.item(i)));
-    scale = std::max(scale, std::abs(b.item(i)));
-  }
-  return scale > 0 ? diff / scale : diff;
-}
 
 // The birnn side of one fixture: a module (possibly without parameters) and how to call it.
 struct Built {

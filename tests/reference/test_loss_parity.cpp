@@ -9,35 +9,17 @@
 #include <filesystem>
 
 #include "birnn/birnn.hpp"
+#include "reference/parity_util.hpp"
 
 namespace birnn {
 namespace {
 
+using parity::scaled_error;
+
 const std::string kDir = BIRNN_REFERENCE_DIR "/loss_fixtures";
 
-std::vector<std::string> fixture_names() {
-  std::vector<std::string> v;
-  for (const auto& e : std::filesystem::directory_iterator(kDir))
-    if (e.path().extension() == ".safetensors") v.push_back(e.path().stem().string());
-  std::sort(v.begin(), v.end());
-  return v;
-}
+std::vector<std::string> fixture_names() { return parity::fixture_stems(kDir); }
 
-// max |a - b| / max |b| (absolute when b is all zeros); NaN must meet NaN.
-double scaled_error(const Tensor& a, const Tensor& b) {
-  if (a.shape() != b.shape()) return INFINITY;
-  double diff = 0, scale = 0;
-  for (std::int64_t i = 0; i < b.numel(); ++i) {
-    const double x = a.item(i), y = b.item(i);
-    if (std::isnan(x) || std::isnan(y)) {
-      if (!(std::isnan(x) && std::isnan(y))) return INFINITY;
-      continue;
-    }
-    diff = std::max(diff, std::abs(x - y));
-    scale = std::max(scale, std::abs(y));
-  }
-  return scale > 0 ? diff / scale : diff;
-}
 
 struct Param {
   std::string fixture;

@@ -11,9 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include "birnn/birnn.hpp"
+#include "reference/parity_util.hpp"
 
 namespace birnn {
 namespace {
+
+using parity::scaled_error;
 
 using nlohmann::json;
 
@@ -31,16 +34,6 @@ std::vector<std::string> optimizer_fixtures() {
   return v;
 }
 
-// max |a - b| / max(1, max |b|)
-double scaled_error(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.shape(), b.shape());
-  double diff = 0, scale = 1;
-  for (std::int64_t i = 0; i < b.numel(); ++i) {
-    diff = std::max(diff, std::abs(a.item(i) - b.item(i)));
-    scale = std::max(scale, std::abs(b.item(i)));
-  }
-  return diff / scale;
-}
 
 std::shared_ptr<LRScheduler> make_scheduler(Optimizer& opt, const json& spec) {
   const std::string type = spec.at("type");

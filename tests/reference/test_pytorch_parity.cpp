@@ -8,27 +8,15 @@
 #include <filesystem>
 
 #include "birnn/birnn.hpp"
+#include "reference/parity_util.hpp"
 
 namespace birnn {
 namespace {
 
-std::vector<std::string> fixture_files() {
-  std::vector<std::string> v;
-  for (const auto& e : std::filesystem::directory_iterator(BIRNN_FIXTURE_DIR))
-    if (e.path().extension() == ".safetensors") v.push_back(e.path().stem().string());
-  std::sort(v.begin(), v.end());
-  return v;
-}
+using parity::scaled_error;
 
-// max |a - b| / max |b|, or max |a| when b is all zeros (then the bound is absolute).
-double scaled_error(const Tensor& a, const Tensor& b) {
-  double diff = 0, scale = 0;
-  for (std::int64_t i = 0; i < b.numel(); ++i) {
-    diff = std::max(diff, std::abs(a.item(i) - b.item(i)));
-    scale = std::max(scale, std::abs(b.item(i)));
-  }
-  return scale > 0 ? diff / scale : diff;
-}
+std::vector<std::string> fixture_files() { return parity::fixture_stems(BIRNN_FIXTURE_DIR); }
+
 
 RecurrentConfig config_from(const std::map<std::string, std::string>& md) {
   auto num = [&](const char* k) { return std::stoll(md.at(k)); };

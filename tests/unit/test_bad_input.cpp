@@ -2,21 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "unit/rnn_test_util.hpp"
+#include "unit/test_util.hpp"
 
 namespace birnn::testing {
 namespace {
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 TEST(BadInput, Options) {
   EXPECT_TRUE(contains(error_of([] { LSTM(LSTMOptions(0, 4)); }), "input_size"));

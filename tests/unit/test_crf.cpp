@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "unit/gradcheck.hpp"
+#include "unit/test_util.hpp"
 
 namespace birnn::testing {
 namespace {
@@ -353,15 +354,6 @@ TEST(CRF, TrainingOnOneSequenceLearnsIt) {
 
 // ---------------------------------------------------------------- bad input
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
 
 TEST(CRFBadInput, TypedExceptionsNameTheProblem) {
   CRF crf(CRFOptions(3).constraints(some_constraints()));

@@ -6,20 +6,11 @@
 #include <cmath>
 
 #include "unit/gradcheck.hpp"
+#include "unit/test_util.hpp"
 
 namespace birnn::testing {
 namespace {
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 #define EXPECT_ERROR(expr, Type, part)                               \
   do {                                                               \
     EXPECT_THROW(expr, Type);                                        \

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "unit/gradcheck.hpp"
+#include "unit/test_util.hpp"
 
 namespace birnn::testing {
 namespace {
@@ -238,15 +239,6 @@ TEST(Losses, ReductionNames) {
 
 // ---------------------------------------------------------------- bad input
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
 
 TEST(LossesBadInput, OutOfRangeTargetNamesThePositionAndTheId) {
   const Tensor z = Tensor::zeros({2, 3, 2}, DType::f64);
