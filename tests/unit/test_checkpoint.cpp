@@ -11,9 +11,12 @@
 #include "birnn/birnn.hpp"
 #include "io/sha256.hpp"
 #include "tiny_training.hpp"
+#include "unit/test_util.hpp"
 
 namespace birnn {
 namespace {
+
+using birnn::testing::error_of;
 
 namespace fs = std::filesystem;
 using testing::TinyData;
@@ -44,15 +47,6 @@ std::string read_text(const std::string& p) {
 }
 void write_text(const std::string& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
 
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
 
 CheckpointInfo info_for(std::int64_t step) {
   CheckpointInfo info;
@@ -159,8 +153,8 @@ TEST_F(Checkpoint, WeightsOnlyAndStaleOptimizerFile) {
   TinyRun b;
   load_checkpoint(path("ck"), b.model);
   EXPECT_TRUE(a.weights() == b.weights());
-  EXPECT_NE(message_of([&] { load_checkpoint(path("ck"), b.model, &b.opt); }).find("no optimizer state"), std::string::npos);
-  EXPECT_NE(message_of([&] { load_checkpoint(path("ck"), b.model, nullptr, b.sched.get()); }).find("no scheduler state"),
+  EXPECT_NE(error_of([&] { load_checkpoint(path("ck"), b.model, &b.opt); }).find("no optimizer state"), std::string::npos);
+  EXPECT_NE(error_of([&] { load_checkpoint(path("ck"), b.model, nullptr, b.sched.get()); }).find("no scheduler state"),
             std::string::npos);
 }
 
@@ -168,28 +162,28 @@ TEST_F(Checkpoint, RefusesAnotherModelTypeOrVocabulary) {
   manual_seed(3);
   TinyRun a;
   save_checkpoint(path("ck"), a.model, info_for(0));
-  std::string msg = message_of([&] { load_checkpoint(path("ck"), a.model, nullptr, nullptr, CheckpointLoadOptions().model_type("tagger")); });
+  std::string msg = error_of([&] { load_checkpoint(path("ck"), a.model, nullptr, nullptr, CheckpointLoadOptions().model_type("tagger")); });
   EXPECT_NE(msg.find("ck.json"), std::string::npos) << msg;
   EXPECT_NE(msg.find("model type 'tiny_lstm', expected 'tagger'"), std::string::npos) << msg;
   EXPECT_THROW(load_checkpoint(path("ck"), a.model, nullptr, nullptr, CheckpointLoadOptions().model_type("tagger")), StateDictError);
-  msg = message_of([&] { load_checkpoint(path("ck"), a.model, nullptr, nullptr, CheckpointLoadOptions().vocabulary("labels", {"neg", "neutral", "pos"})); });
+  msg = error_of([&] { load_checkpoint(path("ck"), a.model, nullptr, nullptr, CheckpointLoadOptions().vocabulary("labels", {"neg", "neutral", "pos"})); });
   EXPECT_NE(msg.find("vocabulary 'labels' differs"), std::string::npos) << msg;
   EXPECT_NE(msg.find("index 1: 'pos' vs 'neutral'"), std::string::npos) << msg;
-  msg = message_of([&] { load_checkpoint(path("ck"), a.model, nullptr, nullptr, CheckpointLoadOptions().vocabulary("words", {"x"})); });
+  msg = error_of([&] { load_checkpoint(path("ck"), a.model, nullptr, nullptr, CheckpointLoadOptions().vocabulary("words", {"x"})); });
   EXPECT_NE(msg.find("no vocabulary 'words'"), std::string::npos) << msg;
 }
 
 TEST_F(Checkpoint, MissingAndCorruptFilesAreFormatErrorsNamingTheFile) {
   manual_seed(3);
   TinyRun a;
-  EXPECT_NE(message_of([&] { load_checkpoint(path("none"), a.model); }).find("none.json: no checkpoint sidecar"), std::string::npos);
+  EXPECT_NE(error_of([&] { load_checkpoint(path("none"), a.model); }).find("none.json: no checkpoint sidecar"), std::string::npos);
   EXPECT_THROW(read_checkpoint_info(path("none")), FormatError);
 
   save_checkpoint(path("ck"), a.model, info_for(0), &a.opt);
   const std::string good = read_text(path("ck.json"));
   auto expect_format_error = [&](const std::string& sidecar, const std::string& expect) {
     write_text(path("ck.json"), sidecar);
-    const std::string msg = message_of([&] { load_checkpoint(path("ck"), a.model, &a.opt); });
+    const std::string msg = error_of([&] { load_checkpoint(path("ck"), a.model, &a.opt); });
     EXPECT_NE(msg.find(expect), std::string::npos) << msg;
     EXPECT_THROW(load_checkpoint(path("ck"), a.model, &a.opt), FormatError);
   };
@@ -214,7 +208,7 @@ TEST_F(Checkpoint, MissingAndCorruptFilesAreFormatErrorsNamingTheFile) {
 
   write_text(path("ck.json"), good);
   fs::remove(path("ck.safetensors"));
-  EXPECT_NE(message_of([&] { load_checkpoint(path("ck"), a.model); }).find("ck.safetensors: checkpoint weights file named by"),
+  EXPECT_NE(error_of([&] { load_checkpoint(path("ck"), a.model); }).find("ck.safetensors: checkpoint weights file named by"),
             std::string::npos);
 }
 
@@ -228,7 +222,7 @@ TEST_F(Checkpoint, TornPairIsDetected) {
   write_text(path("ck.json"), sidecar);  // as if the save had died between the renames
   TinyRun b;
   const auto before = b.weights();
-  const std::string msg = message_of([&] { load_checkpoint(path("ck"), b.model, &b.opt); });
+  const std::string msg = error_of([&] { load_checkpoint(path("ck"), b.model, &b.opt); });
   EXPECT_NE(msg.find("ck.safetensors: checkpoint weights file does not match its sidecar"), std::string::npos) << msg;
   EXPECT_NE(msg.find("torn"), std::string::npos);
   EXPECT_TRUE(b.weights() == before);
@@ -238,7 +232,7 @@ TEST_F(Checkpoint, TornPairIsDetected) {
   std::string w = read_text(path("ck.safetensors"));
   w.back() = static_cast<char>(w.back() ^ 1);
   write_text(path("ck.safetensors"), w);
-  EXPECT_NE(message_of([&] { load_checkpoint(path("ck"), b.model); }).find("SHA-256 differs"), std::string::npos);
+  EXPECT_NE(error_of([&] { load_checkpoint(path("ck"), b.model); }).find("SHA-256 differs"), std::string::npos);
 }
 
 TEST_F(Checkpoint, MismatchedModelOrOptimizerChangesNothing) {
@@ -263,19 +257,19 @@ TEST_F(Checkpoint, MismatchedModelOrOptimizerChangesNothing) {
   };
 
   // The weights fail to load after the optimizer and schedule were restored: both are rolled back.
-  std::string msg = message_of([&] { load_checkpoint(path("ck"), other, &b.opt, b.sched.get()); });
+  std::string msg = error_of([&] { load_checkpoint(path("ck"), other, &b.opt, b.sched.get()); });
   EXPECT_NE(msg.find("ck.safetensors"), std::string::npos) << msg;
   EXPECT_THROW(load_checkpoint(path("ck"), other, &b.opt, b.sched.get()), StateDictError);
   unchanged();
 
   SGD sgd(b.params(), 0.1);
-  msg = message_of([&] { load_checkpoint(path("ck"), b.model, &sgd); });
+  msg = error_of([&] { load_checkpoint(path("ck"), b.model, &sgd); });
   EXPECT_NE(msg.find("ck.optim.safetensors: optimizer state: it was saved by Adam, this optimizer is SGD"), std::string::npos) << msg;
   unchanged();
 
   StepLR step(b.opt, 2);
   const SchedulerState step_state = step.state();
-  msg = message_of([&] { load_checkpoint(path("ck"), b.model, &b.opt, &step); });
+  msg = error_of([&] { load_checkpoint(path("ck"), b.model, &b.opt, &step); });
   EXPECT_NE(msg.find("ck.json: scheduler state: it was saved by SequentialLR"), std::string::npos) << msg;
   EXPECT_EQ(step.state().scalars, step_state.scalars);
 }
@@ -290,7 +284,7 @@ TEST_F(Checkpoint, FailedSaveLeavesThePreviousCheckpointUntouched) {
   a.train_steps(TinyData(), 1);
 
   auto refused = [&](CheckpointInfo info, const std::string& expect) {
-    const std::string msg = message_of([&] { save_checkpoint(path("ck"), a.model, info, &a.opt); });
+    const std::string msg = error_of([&] { save_checkpoint(path("ck"), a.model, info, &a.opt); });
     EXPECT_NE(msg.find(expect), std::string::npos) << msg;
     EXPECT_EQ(listing(), before) << "no file added or removed";
     for (const auto& [f, b] : bytes) EXPECT_EQ(read_text(path(f)), b) << f << " must be untouched";
@@ -309,7 +303,7 @@ TEST_F(Checkpoint, FailedSaveLeavesThePreviousCheckpointUntouched) {
   refused(bad, "must be >= 0");
   SGD other(a.params(), 0.1);
   StepLR other_sched(other, 1);
-  EXPECT_NE(message_of([&] { save_checkpoint(path("ck"), a.model, info_for(1), &a.opt, &other_sched); }).find("another optimizer"),
+  EXPECT_NE(error_of([&] { save_checkpoint(path("ck"), a.model, info_for(1), &a.opt, &other_sched); }).find("another optimizer"),
             std::string::npos);
 
   // An I/O failure: the folder does not exist. Nothing is left behind there either.
@@ -328,7 +322,7 @@ TEST_F(Checkpoint, IoFailureMidSaveLeavesNothingBehind) {
   const std::string blocker = "ck.json.partial." + std::to_string(::getpid());
   fs::create_directory(path(blocker));
   a.train_steps(TinyData(), 1);
-  const std::string msg = message_of([&] { save_checkpoint(path("ck"), a.model, info_for(1), &a.opt); });
+  const std::string msg = error_of([&] { save_checkpoint(path("ck"), a.model, info_for(1), &a.opt); });
   EXPECT_NE(msg.find("ck.json: cannot create"), std::string::npos) << msg;
   fs::remove(path(blocker));
   EXPECT_EQ(listing(), before) << "staged files are removed";
@@ -345,7 +339,7 @@ TEST_F(Checkpoint, ReadOnlyFolderFailsCleanly) {
   save_checkpoint(path("ck"), a.model, info_for(0));
   const std::string sidecar = read_text(path("ck.json"));
   fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec);
-  const std::string msg = message_of([&] { save_checkpoint(path("ck"), a.model, info_for(1)); });
+  const std::string msg = error_of([&] { save_checkpoint(path("ck"), a.model, info_for(1)); });
   fs::permissions(dir_, fs::perms::owner_all);
   EXPECT_NE(msg.find("ck"), std::string::npos) << msg;
   EXPECT_EQ(read_text(path("ck.json")), sidecar);

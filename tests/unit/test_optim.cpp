@@ -6,9 +6,12 @@
 #include <cmath>
 
 #include "birnn/birnn.hpp"
+#include "unit/test_util.hpp"
 
 namespace birnn {
 namespace {
+
+using birnn::testing::error_of;
 
 Tensor param(std::vector<double> v) {
   const auto n = static_cast<std::int64_t>(v.size());
@@ -16,15 +19,6 @@ Tensor param(std::vector<double> v) {
 }
 void grad(Tensor& p, std::vector<double> g) { p.set_grad(Tensor::from_vector(g, {static_cast<std::int64_t>(g.size())})); }
 
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
 
 TEST(SGD, PlainMomentumAndNesterovSteps) {
   Tensor w = param({1.0});
@@ -145,14 +139,14 @@ TEST(OptimizerBadInput, OptionsAreCheckedWithTheirNames) {
   EXPECT_THROW(SGD(p, 0.0), OptionError);
   EXPECT_THROW(SGD(p, -1.0), OptionError);
   EXPECT_THROW(SGD(p, NAN), OptionError);
-  EXPECT_NE(message_of([&] { SGD(p, SGDOptions(0.1).momentum(-0.1)); }).find("momentum"), std::string::npos);
-  EXPECT_NE(message_of([&] { SGD(p, SGDOptions(0.1).nesterov(true)); }).find("nesterov"), std::string::npos);
+  EXPECT_NE(error_of([&] { SGD(p, SGDOptions(0.1).momentum(-0.1)); }).find("momentum"), std::string::npos);
+  EXPECT_NE(error_of([&] { SGD(p, SGDOptions(0.1).nesterov(true)); }).find("nesterov"), std::string::npos);
   EXPECT_THROW(SGD(p, SGDOptions(0.1).momentum(0.9).dampening(0.1).nesterov(true)), OptionError);
   EXPECT_THROW(SGD(p, SGDOptions(0.1).weight_decay(-1)), OptionError);
-  EXPECT_NE(message_of([&] { Adam(p, 0.0); }).find("lr must be > 0"), std::string::npos);
-  EXPECT_NE(message_of([&] { Adam(p, AdamOptions().betas(1.0, 0.999)); }).find("beta1"), std::string::npos);
-  EXPECT_NE(message_of([&] { Adam(p, AdamOptions().betas(0.9, -0.1)); }).find("beta2"), std::string::npos);
-  EXPECT_NE(message_of([&] { AdamW(p, AdamWOptions().betas(0.9, 1.0)); }).find("AdamW: beta2"), std::string::npos);
+  EXPECT_NE(error_of([&] { Adam(p, 0.0); }).find("lr must be > 0"), std::string::npos);
+  EXPECT_NE(error_of([&] { Adam(p, AdamOptions().betas(1.0, 0.999)); }).find("beta1"), std::string::npos);
+  EXPECT_NE(error_of([&] { Adam(p, AdamOptions().betas(0.9, -0.1)); }).find("beta2"), std::string::npos);
+  EXPECT_NE(error_of([&] { AdamW(p, AdamWOptions().betas(0.9, 1.0)); }).find("AdamW: beta2"), std::string::npos);
   EXPECT_THROW(Adam(p, AdamOptions().eps(-1e-8)), OptionError);
   EXPECT_THROW(AdamW(p, AdamWOptions().weight_decay(-0.01)), OptionError);
   EXPECT_THROW(AdamW(p, AdamWOptions().betas(NAN, 0.9)), OptionError);
@@ -160,11 +154,11 @@ TEST(OptimizerBadInput, OptionsAreCheckedWithTheirNames) {
 
 TEST(OptimizerBadInput, ParameterListIsChecked) {
   Tensor a = param({1.0});
-  EXPECT_NE(message_of([] { Adam({}, 0.1); }).find("empty"), std::string::npos);
-  EXPECT_NE(message_of([] { SGD({Tensor()}, 0.1); }).find("parameter 0"), std::string::npos);
-  EXPECT_NE(message_of([] { SGD({Tensor::zeros({2}, DType::i64)}, 0.1); }).find("int64"), std::string::npos);
-  EXPECT_NE(message_of([&] { SGD({a, a}, 0.1); }).find("parameter 1 is the same tensor as parameter 0"), std::string::npos);
-  EXPECT_NE(message_of([&] { SGD({scale(a, 2.0)}, 0.1); }).find("leaf"), std::string::npos);
+  EXPECT_NE(error_of([] { Adam({}, 0.1); }).find("empty"), std::string::npos);
+  EXPECT_NE(error_of([] { SGD({Tensor()}, 0.1); }).find("parameter 0"), std::string::npos);
+  EXPECT_NE(error_of([] { SGD({Tensor::zeros({2}, DType::i64)}, 0.1); }).find("int64"), std::string::npos);
+  EXPECT_NE(error_of([&] { SGD({a, a}, 0.1); }).find("parameter 1 is the same tensor as parameter 0"), std::string::npos);
+  EXPECT_NE(error_of([&] { SGD({scale(a, 2.0)}, 0.1); }).find("leaf"), std::string::npos);
 }
 
 TEST(OptimizerBadInput, MismatchedGradientThrowsBeforeAnythingChanges) {
@@ -172,7 +166,7 @@ TEST(OptimizerBadInput, MismatchedGradientThrowsBeforeAnythingChanges) {
   Adam opt({a, b}, 0.1);
   grad(a, {1.0});
   grad(b, {1.0});  // wrong shape
-  EXPECT_NE(message_of([&] { opt.step(); }).find("gradient of parameter 1"), std::string::npos);
+  EXPECT_NE(error_of([&] { opt.step(); }).find("gradient of parameter 1"), std::string::npos);
   EXPECT_EQ(a.item(), 1.0);
   EXPECT_TRUE(opt.state().tensors.empty());
   b.set_grad(Tensor::zeros({2}, DType::f32));  // wrong dtype
@@ -194,7 +188,7 @@ TEST(OptimizerBadInput, LoadStateRefusesAndLeavesTheOptimizerUnchanged) {
   run(opt, ps, 2, 1.0);
   const OptimizerState good = opt.state();
   auto refused = [&](OptimizerState s, const std::string& expect) {
-    const std::string msg = message_of([&] { opt.load_state(s); });
+    const std::string msg = error_of([&] { opt.load_state(s); });
     EXPECT_NE(msg.find(expect), std::string::npos) << msg;
     const OptimizerState now = opt.state();
     EXPECT_EQ(now.scalars, good.scalars);
@@ -277,19 +271,19 @@ TEST(ClipGradNorm, SkipsParametersWithoutGradientAndHandlesNonFinite) {
   EXPECT_THROW(clip_grad_norm({a, b}, 1.0, 2.0, /*error_if_nonfinite=*/true), Error);
   EXPECT_TRUE(std::isnan(clip_grad_norm({a, b}, 1.0)));
   grad(a, {INFINITY});
-  EXPECT_NE(message_of([&] { clip_grad_norm({a}, 1.0, 2.0, true); }).find("non-finite"), std::string::npos);
+  EXPECT_NE(error_of([&] { clip_grad_norm({a}, 1.0, 2.0, true); }).find("non-finite"), std::string::npos);
 }
 
 TEST(ClipGradBadInput, ArgumentsAreChecked) {
   Tensor a = param({1.0});
   grad(a, {2.0});
-  EXPECT_NE(message_of([&] { clip_grad_norm({a}, 0.0); }).find("max_norm"), std::string::npos);
+  EXPECT_NE(error_of([&] { clip_grad_norm({a}, 0.0); }).find("max_norm"), std::string::npos);
   EXPECT_THROW(clip_grad_norm({a}, -1.0), OptionError);
   EXPECT_THROW(clip_grad_norm({a}, NAN), OptionError);
-  EXPECT_NE(message_of([&] { clip_grad_norm({a}, 1.0, 0.0); }).find("norm_type"), std::string::npos);
+  EXPECT_NE(error_of([&] { clip_grad_norm({a}, 1.0, 0.0); }).find("norm_type"), std::string::npos);
   EXPECT_THROW(clip_grad_norm({a}, 1.0, -2.0), OptionError);
   EXPECT_THROW(clip_grad_norm({Tensor()}, 1.0), OptionError);
-  EXPECT_NE(message_of([&] { clip_grad_value({a}, -0.1); }).find("clip_value"), std::string::npos);
+  EXPECT_NE(error_of([&] { clip_grad_value({a}, -0.1); }).find("clip_value"), std::string::npos);
   EXPECT_EQ(a.grad().item(), 2.0) << "refused calls change nothing";
 }
 

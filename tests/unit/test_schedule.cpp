@@ -6,23 +6,17 @@
 #include <cmath>
 
 #include "birnn/birnn.hpp"
+#include "unit/test_util.hpp"
 
 namespace birnn {
 namespace {
+
+using birnn::testing::error_of;
 
 constexpr double kPi = 3.14159265358979323846;
 
 Tensor weight() { return Tensor::zeros({1}, DType::f64).set_requires_grad(true); }
 
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
 
 std::vector<double> lrs(LRScheduler& s, int steps) {
   std::vector<double> v = {s.optimizer().learning_rate()};
@@ -101,14 +95,14 @@ TEST(Schedulers, StateRoundTripContinuesExactly) {
 
 TEST(SchedulersBadInput, OptionsAreCheckedAndTheOptimizerIsLeftAlone) {
   SGD opt({weight()}, 0.1);
-  EXPECT_NE(message_of([&] { StepLR(opt, 0); }).find("step_size"), std::string::npos);
+  EXPECT_NE(error_of([&] { StepLR(opt, 0); }).find("step_size"), std::string::npos);
   EXPECT_THROW(StepLR(opt, 2, -0.1), OptionError);
   EXPECT_THROW(StepLR(opt, 2, NAN), OptionError);
-  EXPECT_NE(message_of([&] { LinearLR(opt, 0.0); }).find("start_factor"), std::string::npos);
+  EXPECT_NE(error_of([&] { LinearLR(opt, 0.0); }).find("start_factor"), std::string::npos);
   EXPECT_THROW(LinearLR(opt, 1.5), OptionError);
-  EXPECT_NE(message_of([&] { LinearLR(opt, 0.5, 1.5); }).find("end_factor"), std::string::npos);
+  EXPECT_NE(error_of([&] { LinearLR(opt, 0.5, 1.5); }).find("end_factor"), std::string::npos);
   EXPECT_THROW(LinearLR(opt, 0.5, 1.0, 0), OptionError);
-  EXPECT_NE(message_of([&] { CosineAnnealingLR(opt, 0); }).find("T_max"), std::string::npos);
+  EXPECT_NE(error_of([&] { CosineAnnealingLR(opt, 0); }).find("T_max"), std::string::npos);
   EXPECT_THROW(CosineAnnealingLR(opt, 5, -1.0), OptionError);
   EXPECT_FALSE(opt.initial_learning_rate().has_value()) << "a refused scheduler must not touch the optimizer";
   EXPECT_EQ(opt.learning_rate(), 0.1);
@@ -119,14 +113,14 @@ TEST(SchedulersBadInput, SequentialLRChecksItsParts) {
   auto a = std::make_shared<StepLR>(opt, 2), b = std::make_shared<StepLR>(opt, 3);
   auto elsewhere = std::make_shared<StepLR>(other, 2);
   using V = std::vector<std::shared_ptr<LRScheduler>>;
-  EXPECT_NE(message_of([&] { SequentialLR(opt, V{a, b}, {}); }).find("need 1 milestones"), std::string::npos);
+  EXPECT_NE(error_of([&] { SequentialLR(opt, V{a, b}, {}); }).find("need 1 milestones"), std::string::npos);
   EXPECT_THROW(SequentialLR(opt, V{a, b}, {0}), OptionError);
   EXPECT_THROW(SequentialLR(opt, V{a, b, a}, {3, 3}), OptionError);
   EXPECT_THROW(SequentialLR(opt, V{}, {}), OptionError);
-  EXPECT_NE(message_of([&] { SequentialLR(opt, V{a, nullptr}, {2}); }).find("scheduler 1 is null"), std::string::npos);
-  EXPECT_NE(message_of([&] { SequentialLR(opt, V{a, elsewhere}, {2}); }).find("another optimizer"), std::string::npos);
+  EXPECT_NE(error_of([&] { SequentialLR(opt, V{a, nullptr}, {2}); }).find("scheduler 1 is null"), std::string::npos);
+  EXPECT_NE(error_of([&] { SequentialLR(opt, V{a, elsewhere}, {2}); }).find("another optimizer"), std::string::npos);
   auto seq = std::make_shared<SequentialLR>(opt, V{a, b}, std::vector<std::int64_t>{2});
-  EXPECT_NE(message_of([&] { SequentialLR(opt, V{seq, a}, {2}); }).find("nesting"), std::string::npos);
+  EXPECT_NE(error_of([&] { SequentialLR(opt, V{seq, a}, {2}); }).find("nesting"), std::string::npos);
 }
 
 TEST(SchedulersBadInput, LoadStateRefusesAndLeavesTheSchedulerUnchanged) {
@@ -135,7 +129,7 @@ TEST(SchedulersBadInput, LoadStateRefusesAndLeavesTheSchedulerUnchanged) {
   lrs(*s, 3);
   const SchedulerState good = s->state();
   auto refused = [&](SchedulerState bad, const std::string& expect) {
-    const std::string msg = message_of([&] { s->load_state(bad); });
+    const std::string msg = error_of([&] { s->load_state(bad); });
     EXPECT_NE(msg.find(expect), std::string::npos) << msg;
     const SchedulerState now = s->state();
     EXPECT_EQ(now.scalars, good.scalars);
