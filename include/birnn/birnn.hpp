@@ -27,6 +27,7 @@
 //
 // Streaming: RecurrentState s; for each step: y_t = lstm.step(x_t, s);   (unidirectional models)
 // Threads: set_num_threads(n) (default: all cores) applies to every kernel birnn runs.
+// Training loop: Trainer (trainer.hpp) steps, clips, schedules, checkpoints and stops on NaN/Inf naming the step.
 // Errors: bad shapes, options and files throw birnn::Error subclasses (error.hpp) naming the culprit.
 #pragma once
 
@@ -37,6 +38,7 @@
 #include "birnn/layers.hpp"
 #include "birnn/linear.hpp"
 #include "birnn/loss.hpp"
+#include "birnn/models/model.hpp"
 #include "birnn/module.hpp"
 #include "birnn/ops.hpp"
 #include "birnn/optim.hpp"
@@ -46,3 +48,4 @@
 #include "birnn/serialize.hpp"
 #include "birnn/tensor.hpp"
 #include "birnn/threads.hpp"
+#include "birnn/trainer.hpp"

@@ -6,13 +6,15 @@
 
 namespace birnn::testing {
 
-/// The what() of the birnn::Error that f() throws, or "(no exception)".
-template <class F>
+/// The what() of the exception of type E (default: any birnn::Error) that f() throws; "(no exception)",
+/// or "(wrong exception type) ..." if f() threw another birnn::Error, so `contains` checks fail then.
+template <class E = Error, class F>
 std::string error_of(F&& f) {
   try {
     f();
   } catch (const Error& e) {
-    return e.what();
+    if (dynamic_cast<const E*>(&e)) return e.what();
+    return std::string("(wrong exception type) ") + e.what();
   }
   return "(no exception)";
 }
