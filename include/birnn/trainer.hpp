@@ -10,6 +10,7 @@
 // and the checkpoint on disk is the last good one (checkpoints are written only after good steps, and
 // atomically: see checkpoint.hpp).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -104,6 +105,11 @@ class Trainer {
   /// draws its shuffles from birnn::generator()); a mid-epoch one (checkpoint_every) restarts its epoch.
   std::int64_t resume(const std::string& path);
 
+  /// Asks fit() to stop after the step in progress (safe to call from a signal handler: it only sets a
+  /// lock-free atomic flag). fit() then writes a checkpoint (if a path is set) and returns; stopped() is true.
+  void request_stop() { stop_requested_.store(true); }
+  bool stopped() const { return stopped_; }
+
   /// Writes a checkpoint now (model, optimizer, scheduler, RNG, counters) to options.checkpoint().
   void save_checkpoint_now(std::int64_t epochs_done);
 
@@ -121,6 +127,9 @@ class Trainer {
   LRScheduler* scheduler_;
   std::int64_t step_ = 0, epochs_done_ = 0, last_checkpoint_step_ = -1;
   std::string last_checkpoint_;
+  std::atomic<bool> stop_requested_{false};
+  bool stopped_ = false;
+  static_assert(std::atomic<bool>::is_always_lock_free);
 };
 
 }  // namespace birnn

@@ -125,6 +125,11 @@ void Trainer::fit(std::int64_t batches_per_epoch, const LossFn& loss_fn, const S
       model_.train();
       const StepReport r = step(loss_fn(epoch, b), epoch, b);
       if (on_step) on_step(r);
+      if (stop_requested_.load()) {
+        stopped_ = true;
+        if (!options_.checkpoint().empty()) save_checkpoint_now(epoch);  // `epoch` epochs are complete
+        return;
+      }
       if (options_.checkpoint_every() > 0 && step_ % options_.checkpoint_every() == 0)
         save_checkpoint_now(epoch);  // mid-epoch: `epoch` epochs are complete
     }

@@ -206,3 +206,28 @@ TEST(Trainer, ResumeRefusesAnotherVocabularyOrModelType) {
 
 }  // namespace
 }  // namespace birnn
+
+namespace birnn {
+namespace {
+
+TEST(Trainer, StopRequestSavesAndReturnsAfterTheCurrentStep) {
+  set_num_threads(1);
+  manual_seed(8);
+  TinyModel model;
+  SGD opt(model.parameters(), SGDOptions(0.1));
+  const std::string stem = temp_stem("stop");
+  Trainer trainer(model, opt, TrainerOptions().epochs(5).checkpoint(stem));
+  trainer.fit(4, [&](std::int64_t epoch, std::int64_t b) {
+    if (epoch == 1 && b == 1) trainer.request_stop();  // as a SIGINT handler would, mid-step
+    auto [x, y] = draw_batch();
+    return model.loss(x, y);
+  });
+  EXPECT_TRUE(trainer.stopped());
+  EXPECT_EQ(trainer.global_step(), 6);  // the step in progress finished
+  const CheckpointInfo info = read_checkpoint_info(stem);
+  EXPECT_EQ(info.step, 6);
+  EXPECT_EQ(info.epoch, 1);
+}
+
+}  // namespace
+}  // namespace birnn
