@@ -1,5 +1,6 @@
 // Layer modules with PyTorch's names, defaults, parameter names and init: Embedding, Conv1d, LayerNorm,
-// Dropout, GELU, ReLU, Tanh, Sigmoid, Softmax, LogSoftmax, AdaptiveAvgPool1d, AdaptiveMaxPool1d.
+// Dropout, GELU, ReLU, Tanh, Sigmoid, Softmax, LogSoftmax, AdaptiveAvgPool1d, AdaptiveMaxPool1d,
+// MaxPool1d.
 // Each forward() calls one function of layers_functional.hpp (also included here).
 //
 //   Embedding emb(EmbeddingOptions(vocab, 64).padding_idx(0));
@@ -214,6 +215,36 @@ class AdaptiveMaxPool1d : public Module {
 
  private:
   std::int64_t output_size_;
+};
+
+}  // namespace birnn
+
+namespace birnn {
+
+// ---- windowed max pooling ----
+class MaxPool1dOptions {
+ public:
+  MaxPool1dOptions(std::int64_t kernel_size) : kernel_size_(kernel_size) {}  // NOLINT: MaxPool1d(2) reads naturally
+  /// Step between windows; 0 (default) means kernel_size, as torch.nn.MaxPool1d.
+  MaxPool1dOptions& stride(std::int64_t v) { stride_ = v; return *this; }
+  std::int64_t kernel_size() const { return kernel_size_; }
+  /// The effective stride (kernel_size when left at 0).
+  std::int64_t stride() const { return stride_ == 0 ? kernel_size_ : stride_; }
+
+ private:
+  std::int64_t kernel_size_, stride_ = 0;
+};
+
+/// torch.nn.MaxPool1d(kernel_size, stride) with padding 0, dilation 1, ceil_mode False:
+/// (B, C, L) or (C, L) -> (..., (L - kernel_size) / stride + 1). No parameters.
+class MaxPool1d : public Module {
+ public:
+  explicit MaxPool1d(const MaxPool1dOptions& o);
+  Tensor forward(const Tensor& x) const;
+  const MaxPool1dOptions& options() const { return options_; }
+
+ private:
+  MaxPool1dOptions options_;
 };
 
 }  // namespace birnn

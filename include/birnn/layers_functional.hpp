@@ -65,3 +65,13 @@ const char* bi_merge_name(BiMerge mode);
 Tensor merge_directions(const Tensor& x, BiMerge mode);
 
 }  // namespace birnn
+
+namespace birnn {
+
+// ---- windowed max pooling ----
+/// x: (B, C, L) or (C, L)  ->  (..., L_out) with L_out = (L - kernel_size) / stride + 1 (floor, torch's
+/// ceil_mode=False; L >= kernel_size): out[i] = max of x[i*stride, i*stride + kernel_size). stride 0 means
+/// stride = kernel_size (torch's default). The gradient goes to the (first) winner of each window; NaN wins.
+Tensor max_pool1d(const Tensor& x, std::int64_t kernel_size, std::int64_t stride = 0);
+
+}  // namespace birnn

@@ -1,0 +1,168 @@
+// PooledTextClassifier: embedding -> Linear + GELU -> stacked (Bi)LSTM -> LayerNorm -> [mean, max] over
+// each item's real steps -> Linear + GELU + Dropout -> Linear. See the header for the shapes.
+#include "birnn/models/pooled_text_classifier.hpp"
+
+#include "birnn/autograd.hpp"
+#include "birnn/loss.hpp"
+#include "birnn/ops.hpp"
+#include "models/json_options.hpp"
+
+namespace birnn {
+
+namespace {
+
+const char* const kWho = "PooledTextClassifier";
+
+// ids (B, T) int64 with T >= 1; lengths undefined or int64 (B) in 1..T.
+void check_inputs(const Tensor& ids, const Tensor& lengths) {
+  const std::string who = kWho;
+  if (!ids.defined()) throw ShapeError(who + ": ids are undefined, expected int64 (B, T)");
+  check_dtype(ids, DType::i64, who + " ids");
+  if (ids.dim() != 2 || ids.size(0) < 1 || ids.size(1) < 1)
+    throw ShapeError(who + ": ids must be (B, T) with B, T >= 1, got " + shape_str(ids.shape()));
+  if (!lengths.defined()) return;
+  check_dtype(lengths, DType::i64, who + " lengths");
+  if (lengths.dim() != 1 || lengths.size(0) != ids.size(0))
+    throw ShapeError(who + ": lengths must be (" + std::to_string(ids.size(0)) + ") for ids " + shape_str(ids.shape()) +
+                     ", got " + shape_str(lengths.shape()));
+  for (std::int64_t b = 0; b < lengths.size(0); ++b) {
+    const std::int64_t l = lengths.data<std::int64_t>()[b];
+    if (l < 1 || l > ids.size(1))
+      throw ShapeError(who + ": lengths[" + std::to_string(b) + "] = " + std::to_string(l) + " is outside 1.." +
+                       std::to_string(ids.size(1)));
+  }
+}
+
+void check_labels(const Tensor& labels, std::int64_t B, std::int64_t C) {
+  const std::string who = kWho;
+  if (!labels.defined()) throw ShapeError(who + ": labels are undefined, expected int64 (" + std::to_string(B) + ")");
+  check_dtype(labels, DType::i64, who + " labels");
+  if (labels.dim() != 1 || labels.size(0) != B)
+    throw ShapeError(who + ": labels must be (" + std::to_string(B) + "), got " + shape_str(labels.shape()));
+  for (std::int64_t b = 0; b < B; ++b) {
+    const std::int64_t y = labels.data<std::int64_t>()[b];
+    if (y < 0 || y >= C)
+      throw ShapeError(who + ": labels[" + std::to_string(b) + "] = " + std::to_string(y) + " is outside 0.." + std::to_string(C - 1));
+  }
+}
+
+}  // namespace
+
+// ---- options ----
+
+void PooledTextClassifierOptions::validate() const {
+  auto positive = [](const char* field, std::int64_t v, std::int64_t min) {
+    if (v < min)
+      throw OptionError(std::string(kWho) + "Options: " + field + " must be >= " + std::to_string(min) + ", got " + std::to_string(v));
+  };
+  auto probability = [](const char* field, double v) {
+    if (!(v >= 0.0 && v < 1.0)) throw OptionError(std::string(kWho) + "Options: " + field + " must be in [0, 1), got " + std::to_string(v));
+  };
+  positive("vocab_size", vocab_size_, 2);
+  positive("embedding_dim", embedding_dim_, 1);
+  positive("mlp_dim", mlp_dim_, 1);
+  positive("hidden_size", hidden_size_, 1);
+  positive("num_layers", num_layers_, 1);
+  probability("lstm_dropout", lstm_dropout_);
+  positive("head_dim", head_dim_, 1);
+  probability("dropout", dropout_);
+  positive("num_classes", num_classes_, 2);
+}
+
+std::string PooledTextClassifierOptions::to_json() const {
+  nlohmann::json j = {{"vocab_size", vocab_size_}, {"embedding_dim", embedding_dim_}, {"mlp_dim", mlp_dim_},
+                      {"hidden_size", hidden_size_}, {"num_layers", num_layers_},     {"lstm_dropout", lstm_dropout_},
+                      {"bidirectional", bidirectional_}, {"head_dim", head_dim_},     {"dropout", dropout_},
+                      {"num_classes", num_classes_}};
+  return j.dump();
+}
+
+PooledTextClassifierOptions PooledTextClassifierOptions::from_json(const std::string& json) {
+  using namespace models_json;
+  const std::string what = std::string(kWho) + "Options";
+  const nlohmann::json j = parse_object(json, what);
+  static const char* const known[] = {"vocab_size", "embedding_dim", "mlp_dim", "hidden_size", "num_layers",
+                                      "lstm_dropout", "bidirectional", "head_dim", "dropout", "num_classes"};
+  for (const auto& item : j.items()) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || item.key() == k;
+    if (!ok) throw OptionError(what + ": unknown field '" + item.key() + "'");
+  }
+  PooledTextClassifierOptions d(get_required<std::int64_t>(j, "vocab_size", what),
+                                get_required<std::int64_t>(j, "num_classes", what));
+  d.embedding_dim(get_or(j, "embedding_dim", d.embedding_dim(), what))
+      .mlp_dim(get_or(j, "mlp_dim", d.mlp_dim(), what))
+      .hidden_size(get_or(j, "hidden_size", d.hidden_size(), what))
+      .num_layers(get_or(j, "num_layers", d.num_layers(), what))
+      .lstm_dropout(get_or(j, "lstm_dropout", d.lstm_dropout(), what))
+      .bidirectional(get_or(j, "bidirectional", d.bidirectional(), what))
+      .head_dim(get_or(j, "head_dim", d.head_dim(), what))
+      .dropout(get_or(j, "dropout", d.dropout(), what));
+  d.validate();
+  return d;
+}
+
+// ---- model ----
+
+PooledTextClassifier::PooledTextClassifier(const Options& o) : options_(o) {
+  o.validate();
+  embedding_ = std::make_shared<Embedding>(EmbeddingOptions(o.vocab_size(), o.embedding_dim()).padding_idx(0));
+  proj_ = std::make_shared<Linear>(LinearOptions(o.embedding_dim(), o.mlp_dim()));
+  lstm_ = std::make_shared<LSTM>(LSTMOptions(o.mlp_dim(), o.hidden_size())
+                                     .num_layers(o.num_layers())
+                                     .dropout(o.lstm_dropout())
+                                     .bidirectional(o.bidirectional())
+                                     .batch_first(true));
+  norm_ = std::make_shared<LayerNorm>(LayerNormOptions(o.feature_size()));
+  head1_ = std::make_shared<Linear>(LinearOptions(2 * o.feature_size(), o.head_dim()));
+  head2_ = std::make_shared<Linear>(LinearOptions(o.head_dim(), o.num_classes()));
+  register_module("embedding", embedding_);
+  register_module("proj", proj_);
+  register_module("lstm", lstm_);
+  register_module("norm", norm_);
+  register_module("head1", head1_);
+  register_module("head2", head2_);
+}
+
+Tensor PooledTextClassifier::forward(const Tensor& ids, const Tensor& lengths) {
+  check_inputs(ids, lengths);
+  const bool training = is_training();
+  Tensor e = embedding_->forward(ids);                                             // (B, T, E)
+  Tensor u = dropout(gelu(proj_->forward(e)), options_.dropout(), training);        // (B, T, M)
+  Tensor n = norm_->forward(lstm_->forward(u, lengths).output);                    // (B, T, D*H)
+  Tensor pooled = cat({mean_over_time(n, lengths, true), max_over_time(n, lengths, true)}, 1);  // (B, 2*D*H)
+  Tensor z = dropout(gelu(head1_->forward(pooled)), options_.dropout(), training);  // (B, M2)
+  return head2_->forward(z);                                                       // (B, C)
+}
+
+Tensor PooledTextClassifier::loss(const Tensor& ids, const Tensor& lengths, const Tensor& labels) {
+  check_inputs(ids, lengths);
+  check_labels(labels, ids.size(0), options_.num_classes());
+  return cross_entropy(forward(ids, lengths), labels);
+}
+
+Tensor PooledTextClassifier::predict(const Tensor& ids, const Tensor& lengths) {
+  NoGradGuard ng;
+  const Tensor logits = forward(ids, lengths).to(DType::f64);
+  const std::int64_t B = logits.size(0), C = logits.size(1);
+  std::vector<std::int64_t> out(static_cast<std::size_t>(B));
+  const double* v = logits.data<double>();
+  for (std::int64_t b = 0; b < B; ++b) {
+    std::int64_t best = 0;
+    for (std::int64_t c = 1; c < C; ++c)
+      if (v[b * C + c] > v[b * C + best]) best = c;
+    out[static_cast<std::size_t>(b)] = best;
+  }
+  return Tensor::from_vector(out, {B});
+}
+
+double PooledTextClassifier::accuracy(const Tensor& ids, const Tensor& lengths, const Tensor& labels) {
+  check_inputs(ids, lengths);
+  check_labels(labels, ids.size(0), options_.num_classes());
+  const Tensor pred = predict(ids, lengths);
+  std::int64_t hits = 0;
+  for (std::int64_t b = 0; b < pred.size(0); ++b) hits += pred.data<std::int64_t>()[b] == labels.data<std::int64_t>()[b];
+  return static_cast<double>(hits) / static_cast<double>(pred.size(0));
+}
+
+}  // namespace birnn
