@@ -14,6 +14,10 @@ const char* kUsage =
     "commands:\n"
     "  demo    train a small BiLSTM classifier on generated variable-length data and show the loss fall\n"
     "  bench   time forward and forward+backward of an RNN/LSTM/GRU layer (medians, GFLOP/s)\n"
+    "  train   train a task's model (pos, spam, charlm, births) with progress, checkpoints, --resume\n"
+    "  eval    metrics of a trained model on its held-out split\n"
+    "  predict predictions of a trained model for each input line\n"
+    "  info    what a checkpoint holds: model, parameters per tensor, vocabularies, training notes\n"
     "\n"
     "birnn <command> --help describes the command's flags.\n";
 }
@@ -28,6 +32,10 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "demo") return birnn::cli::cmd_demo(rest);
     if (cmd == "bench") return birnn::cli::cmd_bench(rest);
+    if (cmd == "train") return birnn::cli::cmd_train(rest);
+    if (cmd == "eval") return birnn::cli::cmd_eval(rest);
+    if (cmd == "predict") return birnn::cli::cmd_predict(rest);
+    if (cmd == "info") return birnn::cli::cmd_info(rest);
     std::fprintf(stderr, "birnn: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return 2;
   } catch (const birnn::Error& e) {

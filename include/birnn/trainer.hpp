@@ -49,6 +49,8 @@ class TrainerOptions {
   TrainerOptions& schedule_per_step(bool v) { schedule_per_step_ = v; return *this; }
   /// Vocabularies stored with every checkpoint (e.g. {"words", ...}).
   TrainerOptions& vocabularies(std::map<std::string, std::vector<std::string>> v) { vocabularies_ = std::move(v); return *this; }
+  /// Free-form notes stored with every checkpoint (CheckpointInfo::extra), e.g. the task and its config.
+  TrainerOptions& extra(std::map<std::string, std::string> v) { extra_ = std::move(v); return *this; }
 
   std::int64_t epochs() const { return epochs_; }
   double clip_grad_norm() const { return clip_grad_norm_; }
@@ -56,6 +58,7 @@ class TrainerOptions {
   std::int64_t checkpoint_every() const { return checkpoint_every_; }
   bool schedule_per_step() const { return schedule_per_step_; }
   const std::map<std::string, std::vector<std::string>>& vocabularies() const { return vocabularies_; }
+  const std::map<std::string, std::string>& extra() const { return extra_; }
   void validate() const;  // OptionError naming the field
 
  private:
@@ -64,6 +67,7 @@ class TrainerOptions {
   std::string checkpoint_;
   bool schedule_per_step_ = false;
   std::map<std::string, std::vector<std::string>> vocabularies_;
+  std::map<std::string, std::string> extra_;
 };
 
 /// What the step callback sees after each good step.

@@ -96,6 +96,7 @@ void Trainer::save_checkpoint_now(std::int64_t epochs_done) {
   info.model_type = model_.model_type();
   info.config_json = model_.config_json();
   info.vocabularies = options_.vocabularies();
+  info.extra = options_.extra();
   info.step = step_;
   info.epoch = epochs_done;
   save_checkpoint(options_.checkpoint(), model_, info, &optimizer_, scheduler_);

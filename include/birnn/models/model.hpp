@@ -28,9 +28,10 @@ class Model : public Module {
   virtual std::string config_json() const = 0;
 };
 
-/// Saves weights + sidecar (model type, config, vocabularies) atomically; no optimizer state.
+/// Saves weights + sidecar (model type, config, vocabularies, extra notes) atomically; no optimizer state.
 void save_model(const std::string& path, const Model& model,
-                const std::map<std::string, std::vector<std::string>>& vocabularies = {});
+                const std::map<std::string, std::vector<std::string>>& vocabularies = {},
+                const std::map<std::string, std::string>& extra = {});
 
 /// Throws StateDictError "<path>: checkpoint holds a '<found>' model, expected '<expected>'" if they differ.
 void check_model_type(const std::string& path, const std::string& found, const std::string& expected);

@@ -1,0 +1,107 @@
+#include "birnn/tasks/task.hpp"
+
+#include <cstdio>
+
+#include "birnn/error.hpp"
+#include "models/json_options.hpp"
+#include "tasks/task_registry.hpp"
+
+namespace birnn::tasks {
+
+namespace mj = birnn::models_json;
+
+std::string TrainConfig::to_json() const {
+  nlohmann::json j;
+  j["task"] = task;
+  j["data"] = data;
+  j["cell"] = cell;
+  j["bidirectional"] = bidirectional;
+  j["layers"] = layers;
+  j["hidden"] = hidden;
+  j["embedding"] = embedding;
+  j["dropout"] = dropout;
+  j["optimizer"] = optimizer;
+  j["lr"] = lr;
+  j["batch"] = batch;
+  j["epochs"] = epochs;
+  j["clip"] = clip;
+  j["seed"] = seed;
+  j["limit"] = limit;
+  j["max_length"] = max_length;
+  return j.dump();
+}
+
+TrainConfig TrainConfig::from_json(const std::string& text) {
+  const std::string what = "training config";
+  const nlohmann::json j = mj::parse_object(text, what);
+  static const char* kKnown[] = {"task", "data", "cell", "bidirectional", "layers", "hidden", "embedding", "dropout",
+                                 "optimizer", "lr", "batch", "epochs", "clip", "seed", "limit", "max_length"};
+  for (const auto& [key, value] : j.items()) {
+    bool known = false;
+    for (const char* k : kKnown) known = known || key == k;
+    if (!known) throw OptionError(what + ": unknown field '" + key + "'");
+  }
+  TrainConfig c;
+  c.task = mj::get_or<std::string>(j, "task", c.task, what);
+  c.data = mj::get_or<std::string>(j, "data", c.data, what);
+  c.cell = mj::get_or<std::string>(j, "cell", c.cell, what);
+  c.bidirectional = mj::get_or<int>(j, "bidirectional", c.bidirectional, what);
+  c.layers = mj::get_or<std::int64_t>(j, "layers", c.layers, what);
+  c.hidden = mj::get_or<std::int64_t>(j, "hidden", c.hidden, what);
+  c.embedding = mj::get_or<std::int64_t>(j, "embedding", c.embedding, what);
+  c.dropout = mj::get_or<double>(j, "dropout", c.dropout, what);
+  c.optimizer = mj::get_or<std::string>(j, "optimizer", c.optimizer, what);
+  c.lr = mj::get_or<double>(j, "lr", c.lr, what);
+  c.batch = mj::get_or<std::int64_t>(j, "batch", c.batch, what);
+  c.epochs = mj::get_or<std::int64_t>(j, "epochs", c.epochs, what);
+  c.clip = mj::get_or<double>(j, "clip", c.clip, what);
+  c.seed = mj::get_or<std::uint64_t>(j, "seed", c.seed, what);
+  c.limit = mj::get_or<std::int64_t>(j, "limit", c.limit, what);
+  c.max_length = mj::get_or<std::int64_t>(j, "max_length", c.max_length, what);
+  return c;
+}
+
+const char* split_name(Split s) {
+  switch (s) {
+    case Split::train: return "train";
+    case Split::dev: return "dev";
+    case Split::test: return "test";
+  }
+  return "?";
+}
+
+double EvalResult::value(const std::string& name) const {
+  for (const auto& [n, v] : metrics)
+    if (n == name) return v;
+  throw OptionError("evaluation has no metric '" + name + "'");
+}
+
+bool EvalResult::better_than(const EvalResult& other) const {
+  return higher_is_better ? primary_value() > other.primary_value() : primary_value() < other.primary_value();
+}
+
+std::string EvalResult::summary() const {
+  std::string s;
+  char buf[64];
+  for (const auto& [n, v] : metrics) {
+    std::snprintf(buf, sizeof buf, "%s%s %.4f", s.empty() ? "" : " ", n.c_str(), v);
+    s += buf;
+  }
+  return s;
+}
+
+std::vector<std::string> task_names() {
+  std::vector<std::string> names;
+  for (const auto& e : task_registry()) names.push_back(e.name);
+  return names;
+}
+
+std::unique_ptr<Task> make_task(const std::string& name) {
+  for (const auto& e : task_registry())
+    if (e.name == name) return e.make();
+  std::string known;
+  for (const auto& n : task_names()) known += (known.empty() ? "" : ", ") + n;
+  throw OptionError("unknown task '" + name + "' (known: " + known + ")");
+}
+
+}  // namespace birnn::tasks

@@ -1,0 +1,29 @@
+// birnn eval CHECKPOINT: the metrics of a trained model on its task's held-out split (or dev, or another file).
+#include <cstdio>
+
+#include "args.hpp"
+#include "birnn/threads.hpp"
+#include "commands.hpp"
+#include "train_setup.hpp"
+
+namespace birnn::cli {
+
+int cmd_eval(const std::vector<std::string>& argv) {
+  Args args(argv, {"split", "data", "threads"}, {"help"});
+  if (args.flag("help") || args.positional().size() != 1) {
+    std::fputs("usage: birnn eval CHECKPOINT [--split test|dev] [--data FILE] [--threads N]\n"
+               "  CHECKPOINT is a path written by `birnn train`, e.g. runs/pos/best\n"
+               "  --data FILE evaluates on a file in the task's generic format instead of the held-out split\n",
+               args.flag("help") ? stdout : stderr);
+    return args.flag("help") ? 0 : 2;
+  }
+  if (args.has("threads")) set_num_threads(static_cast<int>(args.integer("threads", 1, 1, 1024)));
+  const std::string split = args.str("split", "test");
+  if (split != "test" && split != "dev") throw OptionError("--split must be test or dev, got '" + split + "'");
+  auto task = task_from_checkpoint(args.positional()[0], args.str("data", ""));
+  const tasks::EvalResult r = task->evaluate(split == "dev" ? tasks::Split::dev : tasks::Split::test);
+  std::printf("%s\n", r.summary().c_str());
+  return 0;
+}
+
+}  // namespace birnn::cli

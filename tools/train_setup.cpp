@@ -1,0 +1,113 @@
+#include "train_setup.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "birnn/checkpoint.hpp"
+#include "birnn/error.hpp"
+#include "birnn/threads.hpp"
+
+namespace birnn::cli {
+
+std::set<std::string> train_value_flags(const std::set<std::string>& more) {
+  std::set<std::string> f = {"data", "cell", "layers", "hidden", "embedding", "dropout", "optimizer", "lr", "batch",
+                             "epochs", "clip", "seed", "threads", "limit", "max-length"};
+  f.insert(more.begin(), more.end());
+  return f;
+}
+
+tasks::TrainConfig train_config_from(const Args& args) {
+  tasks::TrainConfig c;
+  if (args.has("config")) {
+    const std::string path = args.str("config", "");
+    std::ifstream f(path);
+    if (!f) throw FormatError(path + ": cannot read the config file");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    try {
+      c = tasks::TrainConfig::from_json(ss.str());
+    } catch (const OptionError& e) {
+      throw OptionError(path + ": " + e.what());
+    }
+  }
+  if (!args.positional().empty()) c.task = args.positional()[0];
+  if (args.positional().size() > 1) throw OptionError("unexpected argument '" + args.positional()[1] + "'");
+  c.data = args.str("data", c.data);
+  c.cell = args.str("cell", c.cell);
+  if (args.flag("bidirectional") && args.flag("unidirectional")) throw OptionError("--bidirectional and --unidirectional contradict each other");
+  if (args.flag("bidirectional")) c.bidirectional = 1;
+  if (args.flag("unidirectional")) c.bidirectional = 0;
+  c.layers = args.integer("layers", c.layers, 1, 16);
+  c.hidden = args.integer("hidden", c.hidden, 1, 8192);
+  c.embedding = args.integer("embedding", c.embedding, 1, 8192);
+  c.dropout = args.number("dropout", c.dropout, 0.0, 0.95);
+  c.optimizer = args.str("optimizer", c.optimizer);
+  c.lr = args.number("lr", c.lr, 1e-8, 10.0);
+  c.batch = args.integer("batch", c.batch, 1, 65536);
+  c.epochs = args.integer("epochs", c.epochs, 1, 100000);
+  c.clip = args.number("clip", c.clip, 0.0, 1e6);
+  c.seed = static_cast<std::uint64_t>(args.integer("seed", static_cast<std::int64_t>(c.seed), 0, INT64_MAX));
+  c.limit = args.integer("limit", c.limit, 0, INT64_MAX);
+  c.max_length = args.integer("max-length", c.max_length, 0, 1 << 24);
+  if (args.has("threads")) set_num_threads(static_cast<int>(args.integer("threads", 1, 1, 1024)));
+  return c;
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const tasks::TrainConfig& c, std::vector<Tensor> params) {
+  if (c.optimizer == "adam") return std::make_unique<Adam>(std::move(params), AdamOptions(c.lr > 0 ? c.lr : 1e-3));
+  if (c.optimizer == "adamw") return std::make_unique<AdamW>(std::move(params), AdamWOptions(c.lr > 0 ? c.lr : 1e-3));
+  if (c.optimizer == "sgd") return std::make_unique<SGD>(std::move(params), SGDOptions(c.lr > 0 ? c.lr : 0.1).momentum(0.9));
+  throw OptionError("--optimizer must be adam, adamw or sgd, got '" + c.optimizer + "'");
+}
+
+std::unique_ptr<tasks::Task> task_from_checkpoint(const std::string& checkpoint, const std::string& data_override) {
+  const CheckpointInfo info = read_checkpoint_info(checkpoint);
+  const auto task_it = info.extra.find("task");
+  const auto config_it = info.extra.find("train_config");
+  if (task_it == info.extra.end() || config_it == info.extra.end())
+    throw StateDictError(checkpoint + ": not a checkpoint written by `birnn train` (its sidecar names no task)");
+  tasks::TrainConfig config = tasks::TrainConfig::from_json(config_it->second);
+  if (!data_override.empty()) config.data = data_override;
+  auto task = tasks::make_task(task_it->second);
+  task->prepare_for(checkpoint, config);
+  return task;
+}
+
+std::map<std::string, std::string> with_dev_score(std::map<std::string, std::string> extra, const tasks::EvalResult& dev) {
+  extra["dev_metric"] = dev.primary;
+  extra["dev_higher_is_better"] = dev.higher_is_better ? "1" : "0";
+  extra["dev_score"] = std::to_string(dev.primary_value());
+  return extra;
+}
+
+std::optional<tasks::EvalResult> recorded_best(const std::string& checkpoint) {
+  if (!std::filesystem::exists(checkpoint_files(checkpoint).sidecar)) return std::nullopt;
+  const CheckpointInfo info = read_checkpoint_info(checkpoint);
+  const auto m = info.extra.find("dev_metric"), s = info.extra.find("dev_score"), h = info.extra.find("dev_higher_is_better");
+  if (m == info.extra.end() || s == info.extra.end() || h == info.extra.end()) return std::nullopt;
+  tasks::EvalResult r;
+  r.primary = m->second;
+  r.higher_is_better = h->second == "1";
+  r.metrics = {{m->second, std::stod(s->second)}};
+  return r;
+}
+
+std::string metrics_json(const tasks::EvalResult& r) {
+  std::string s = "{";
+  char buf[128];
+  for (const auto& [name, v] : r.metrics) {
+    std::snprintf(buf, sizeof buf, "%s\"%s\": %.6g", s.size() > 1 ? ", " : "", name.c_str(), v);
+    s += buf;
+  }
+  return s + "}";
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string s;
+  for (const auto& p : parts) s += (s.empty() ? "" : sep) + p;
+  return s;
+}
+
+}  // namespace birnn::cli

@@ -1,0 +1,36 @@
+// What `birnn train`, `eval` and `predict` share: the training flags, the optimizer they name, loading a
+// checkpoint back into its task, and metrics as JSON.
+#pragma once
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+#include "birnn/optim.hpp"
+#include "birnn/tasks/task.hpp"
+
+namespace birnn::cli {
+
+/// The value flags of TrainConfig (--data, --cell, --lr, ...) plus `more`.
+std::set<std::string> train_value_flags(const std::set<std::string>& more);
+/// --config FILE (if given) then the flags on top; the first positional argument is the task.
+tasks::TrainConfig train_config_from(const Args& args);
+/// adam | adamw | sgd with config.lr (or the optimizer's usual default).
+std::unique_ptr<Optimizer> make_optimizer(const tasks::TrainConfig& config, std::vector<Tensor> params);
+
+/// A task rebuilt from a checkpoint written by `birnn train` (its sidecar names the task and config):
+/// data read as configured (or from data_override if not empty), the checkpoint's weights and vocabularies.
+std::unique_ptr<tasks::Task> task_from_checkpoint(const std::string& checkpoint, const std::string& data_override);
+
+/// extra + {"dev_metric", "dev_score"}: what `--resume` reads back with recorded_best().
+std::map<std::string, std::string> with_dev_score(std::map<std::string, std::string> extra, const tasks::EvalResult& dev);
+/// The dev score stored with a best checkpoint, or nullopt if there is none.
+std::optional<tasks::EvalResult> recorded_best(const std::string& checkpoint);
+
+std::string metrics_json(const tasks::EvalResult& r);
+std::string join(const std::vector<std::string>& parts, const std::string& sep);
+
+}  // namespace birnn::cli
