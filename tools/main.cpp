@@ -19,6 +19,7 @@ const char* kUsage =
     "  eval    metrics of a trained model on its held-out split\n"
     "  predict predictions of a trained model for each input line\n"
     "  info    what a checkpoint holds: model, parameters per tensor, vocabularies, training notes\n"
+    "  compare RNN vs LSTM vs GRU and their bidirectional forms on one task (adding): table, report, charts\n"
     "\n"
     "birnn <command> --help describes the command's flags.\n";
 }
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
     if (cmd == "eval") return birnn::cli::cmd_eval(rest);
     if (cmd == "predict") return birnn::cli::cmd_predict(rest);
     if (cmd == "info") return birnn::cli::cmd_info(rest);
+    if (cmd == "compare") return birnn::cli::cmd_compare(rest);
     std::fprintf(stderr, "birnn: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return 2;
   } catch (const birnn::Error& e) {

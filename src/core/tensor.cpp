@@ -1,6 +1,7 @@
 #include "birnn/tensor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
@@ -8,6 +9,7 @@
 #include <new>
 #include <sstream>
 
+#include "birnn/memory.hpp"
 #include "core/tensor_impl.hpp"
 
 namespace birnn {
@@ -90,10 +92,30 @@ BlockCache& block_cache() {
   return *cache;
 }
 
+// Live and peak bytes of tensor storage (memory.hpp). Relaxed atomics: a counter, not a synchronisation.
+std::atomic<std::size_t> g_live_bytes{0}, g_peak_bytes{0};
+
+void note_allocated(std::size_t bytes) {
+  const std::size_t live = g_live_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+  std::size_t peak = g_peak_bytes.load(std::memory_order_relaxed);
+  while (live > peak && !g_peak_bytes.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
+  }
+}
+
 }  // namespace
 
-Storage::Storage(std::size_t n) : bytes(std::max<std::size_t>(64, ((n + 63) / 64) * 64)) { ptr = block_cache().get(bytes); }
-Storage::~Storage() { block_cache().put(ptr, bytes); }
+std::size_t tensor_bytes_live() { return g_live_bytes.load(std::memory_order_relaxed); }
+std::size_t peak_tensor_bytes() { return g_peak_bytes.load(std::memory_order_relaxed); }
+void reset_peak_tensor_bytes() { g_peak_bytes.store(g_live_bytes.load(std::memory_order_relaxed), std::memory_order_relaxed); }
+
+Storage::Storage(std::size_t n) : bytes(std::max<std::size_t>(64, ((n + 63) / 64) * 64)) {
+  ptr = block_cache().get(bytes);
+  note_allocated(bytes);
+}
+Storage::~Storage() {
+  g_live_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+  block_cache().put(ptr, bytes);
+}
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   auto impl = std::make_shared<TensorImpl>();
