@@ -305,6 +305,26 @@ TEST(Dropout, TrainingZeroesAndScalesEvalIsIdentity) {
   EXPECT_ERROR(Dropout(DropoutOptions().p(-0.1)), OptionError, "Dropout");
 }
 
+// Each generator draw decides two elements (its two 32-bit halves): both halves must drop at rate p and
+// independently of each other, and an odd count must fill the last element too.
+TEST(Dropout, BothHalvesOfADrawDropAtRatePIndependently) {
+  for (double p : {0.1, 0.5, 0.9}) {
+    manual_seed(11);
+    const std::int64_t n = 200001;  // odd
+    const Tensor y = dropout(Tensor::full({n}, 1.0, DType::f64), p, true);
+    double even = 0, odd = 0, both = 0;
+    for (std::int64_t i = 0; i + 1 < n; i += 2) {
+      const bool a = y.item(i) == 0, b = y.item(i + 1) == 0;
+      even += a, odd += b, both += a && b;
+    }
+    const double pairs = (n - 1) / 2.0, sd = std::sqrt(p * (1 - p) / pairs);
+    EXPECT_NEAR(even / pairs, p, 5 * sd) << p;
+    EXPECT_NEAR(odd / pairs, p, 5 * sd) << p;
+    EXPECT_NEAR(both / pairs, p * p, 5 * std::sqrt(p * p * (1 - p * p) / pairs)) << p;
+    EXPECT_TRUE(y.item(n - 1) == 0 || y.item(n - 1) == 1 / (1 - p));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- shape + merges
 
 TEST(Permute, ValuesAndErrors) {
