@@ -41,6 +41,16 @@ struct Batch {
   std::vector<std::int64_t> len;
 };
 
+// Copies lengths (int64 (B), already checked) into bt.len, each in 1..T.
+void read_lengths(const Tensor& lengths, Batch& bt) {
+  for (std::int64_t b = 0; b < bt.B; ++b) {
+    const std::int64_t l = lengths.data<std::int64_t>()[b];
+    if (l < 1 || l > bt.T)
+      throw ShapeError("BiLSTMCNNCRFTagger: lengths[" + num(b) + "] = " + num(l) + " is outside 1.." + num(bt.T));
+    bt.len[static_cast<std::size_t>(b)] = l;
+  }
+}
+
 Batch check_words(const Tensor& words, const Tensor& lengths, std::int64_t vocab) {
   if (!words.defined() || words.dim() != 2 || words.dtype() != DType::i64)
     throw ShapeError("BiLSTMCNNCRFTagger: words must be int64 (B, T), got " +
@@ -58,12 +68,7 @@ Batch check_words(const Tensor& words, const Tensor& lengths, std::int64_t vocab
   if (lengths.dtype() != DType::i64 || lengths.dim() != 1 || lengths.size(0) != bt.B)
     throw ShapeError("BiLSTMCNNCRFTagger: lengths must be int64 (B) = (" + num(bt.B) + "), got " + shape_str(lengths.shape()) +
                      (lengths.dtype() == DType::i64 ? "" : " (not int64)"));
-  for (std::int64_t b = 0; b < bt.B; ++b) {
-    const std::int64_t l = lengths.data<std::int64_t>()[b];
-    if (l < 1 || l > bt.T)
-      throw ShapeError("BiLSTMCNNCRFTagger: lengths[" + num(b) + "] = " + num(l) + " is outside 1.." + num(bt.T));
-    bt.len[static_cast<std::size_t>(b)] = l;
-  }
+  read_lengths(lengths, bt);
   return bt;
 }
 
@@ -76,11 +81,7 @@ Batch check_emissions(const Tensor& em, const Tensor& lengths, std::int64_t K) {
   if (!lengths.defined()) return bt;
   if (lengths.dtype() != DType::i64 || lengths.shape() != Shape{bt.B})
     throw ShapeError("BiLSTMCNNCRFTagger: lengths must be int64 (B) = (" + num(bt.B) + "), got " + shape_str(lengths.shape()));
-  for (std::int64_t b = 0; b < bt.B; ++b) {
-    const std::int64_t l = lengths.data<std::int64_t>()[b];
-    if (l < 1 || l > bt.T) throw ShapeError("BiLSTMCNNCRFTagger: lengths[" + num(b) + "] = " + num(l) + " is outside 1.." + num(bt.T));
-    bt.len[static_cast<std::size_t>(b)] = l;
-  }
+  read_lengths(lengths, bt);
   return bt;
 }
 

@@ -12,6 +12,7 @@
 #include "birnn/loss.hpp"
 #include "birnn/ops.hpp"
 #include "birnn/random.hpp"
+#include "models/input_checks.hpp"
 #include "models/json_options.hpp"
 
 namespace birnn {
@@ -37,15 +38,7 @@ void check_ids(const Tensor& ids, std::int64_t V, const std::string& what) {
 
 // Checks lengths (B) int64 with lo <= lengths[b] <= T.
 void check_lengths(const Tensor& lengths, std::int64_t B, std::int64_t T, std::int64_t lo, const std::string& what) {
-  if (!lengths.defined()) return;
-  if (lengths.dim() != 1 || lengths.size(0) != B)
-    throw ShapeError("CharLanguageModel: lengths must be (" + std::to_string(B) + "), got " + shape_str(lengths.shape()));
-  check_dtype(lengths, DType::i64, "CharLanguageModel lengths");
-  const std::int64_t* p = lengths.data<std::int64_t>();
-  for (std::int64_t b = 0; b < B; ++b)
-    if (p[b] < lo || p[b] > T)
-      throw ShapeError("CharLanguageModel: lengths[" + std::to_string(b) + "] = " + std::to_string(p[b]) + " is outside [" +
-                       std::to_string(lo) + ", " + std::to_string(T) + "]" + what);
+  model_checks::check_lengths(lengths, B, T, "CharLanguageModel", lo, what);
 }
 
 // Columns [start, start + len) of an int64 (B, T) tensor.

@@ -5,6 +5,7 @@
 #include "birnn/autograd.hpp"
 #include "birnn/loss.hpp"
 #include "birnn/ops.hpp"
+#include "models/input_checks.hpp"
 #include "models/json_options.hpp"
 
 namespace birnn {
@@ -13,37 +14,10 @@ namespace {
 
 const char* const kWho = "CNNLSTMBiGRUClassifier";
 
-// ids (B, T) int64 with T >= 1; lengths undefined or int64 (B) in 1..T.
-void check_inputs(const Tensor& ids, const Tensor& lengths) {
-  const std::string who = kWho;
-  if (!ids.defined()) throw ShapeError(who + ": ids are undefined, expected int64 (B, T)");
-  check_dtype(ids, DType::i64, who + " ids");
-  if (ids.dim() != 2 || ids.size(0) < 1 || ids.size(1) < 1)
-    throw ShapeError(who + ": ids must be (B, T) with B, T >= 1, got " + shape_str(ids.shape()));
-  if (!lengths.defined()) return;
-  check_dtype(lengths, DType::i64, who + " lengths");
-  if (lengths.dim() != 1 || lengths.size(0) != ids.size(0))
-    throw ShapeError(who + ": lengths must be (" + std::to_string(ids.size(0)) + ") for ids " + shape_str(ids.shape()) +
-                     ", got " + shape_str(lengths.shape()));
-  for (std::int64_t b = 0; b < lengths.size(0); ++b) {
-    const std::int64_t l = lengths.data<std::int64_t>()[b];
-    if (l < 1 || l > ids.size(1))
-      throw ShapeError(who + ": lengths[" + std::to_string(b) + "] = " + std::to_string(l) + " is outside 1.." +
-                       std::to_string(ids.size(1)));
-  }
-}
+void check_inputs(const Tensor& ids, const Tensor& lengths) { model_checks::check_ids_and_lengths(ids, lengths, kWho); }
 
 void check_labels(const Tensor& labels, std::int64_t B, std::int64_t C) {
-  const std::string who = kWho;
-  if (!labels.defined()) throw ShapeError(who + ": labels are undefined, expected int64 (" + std::to_string(B) + ")");
-  check_dtype(labels, DType::i64, who + " labels");
-  if (labels.dim() != 1 || labels.size(0) != B)
-    throw ShapeError(who + ": labels must be (" + std::to_string(B) + "), got " + shape_str(labels.shape()));
-  for (std::int64_t b = 0; b < B; ++b) {
-    const std::int64_t y = labels.data<std::int64_t>()[b];
-    if (y < 0 || y >= C)
-      throw ShapeError(who + ": labels[" + std::to_string(b) + "] = " + std::to_string(y) + " is outside 0.." + std::to_string(C - 1));
-  }
+  model_checks::check_class_labels(labels, B, C, kWho);
 }
 
 // A constant 0/1 tensor of `shape` with 1 where the time index (dimension time_dim) is < lengths[b].
@@ -97,11 +71,7 @@ CNNLSTMBiGRUClassifierOptions CNNLSTMBiGRUClassifierOptions::from_json(const std
   const nlohmann::json j = parse_object(json, what);
   static const char* const known[] = {"vocab_size", "embedding_dim", "filters", "kernel_size", "pool_size",
                                       "lstm_hidden", "gru_hidden", "pooling", "dropout", "num_classes"};
-  for (const auto& item : j.items()) {
-    bool ok = false;
-    for (const char* k : known) ok = ok || item.key() == k;
-    if (!ok) throw OptionError(what + ": unknown field '" + item.key() + "'");
-  }
+  reject_unknown_fields(j, known, what);
   CNNLSTMBiGRUClassifierOptions d(get_required<std::int64_t>(j, "vocab_size", what),
                                   get_required<std::int64_t>(j, "num_classes", what));
   d.embedding_dim(get_or(j, "embedding_dim", d.embedding_dim(), what))
@@ -166,26 +136,13 @@ Tensor CNNLSTMBiGRUClassifier::loss(const Tensor& ids, const Tensor& lengths, co
 
 Tensor CNNLSTMBiGRUClassifier::predict(const Tensor& ids, const Tensor& lengths) {
   NoGradGuard ng;
-  const Tensor logits = forward(ids, lengths).to(DType::f64);
-  const std::int64_t B = logits.size(0), C = logits.size(1);
-  std::vector<std::int64_t> out(static_cast<std::size_t>(B));
-  const double* v = logits.data<double>();
-  for (std::int64_t b = 0; b < B; ++b) {
-    std::int64_t best = 0;
-    for (std::int64_t c = 1; c < C; ++c)
-      if (v[b * C + c] > v[b * C + best]) best = c;
-    out[static_cast<std::size_t>(b)] = best;
-  }
-  return Tensor::from_vector(out, {B});
+  return model_checks::argmax_rows(forward(ids, lengths));
 }
 
 double CNNLSTMBiGRUClassifier::accuracy(const Tensor& ids, const Tensor& lengths, const Tensor& labels) {
   check_inputs(ids, lengths);
   check_labels(labels, ids.size(0), options_.num_classes());
-  const Tensor pred = predict(ids, lengths);
-  std::int64_t hits = 0;
-  for (std::int64_t b = 0; b < pred.size(0); ++b) hits += pred.data<std::int64_t>()[b] == labels.data<std::int64_t>()[b];
-  return static_cast<double>(hits) / static_cast<double>(pred.size(0));
+  return model_checks::fraction_equal(predict(ids, lengths), labels);
 }
 
 }  // namespace birnn

@@ -9,6 +9,7 @@
 #include "birnn/layers_functional.hpp"
 #include "birnn/loss.hpp"
 #include "birnn/ops.hpp"
+#include "models/input_checks.hpp"
 #include "models/json_options.hpp"
 
 namespace birnn {
@@ -176,16 +177,7 @@ Tensor Forecaster::normalized_inputs(const Tensor& values, const Tensor& feature
 Tensor Forecaster::forward_normalized(const Tensor& values, const Tensor& features, const Tensor& lengths) {
   const Tensor x = normalized_inputs(values, features);
   const std::int64_t B = x.size(0), W = x.size(1);
-  if (lengths.defined()) {
-    if (lengths.dim() != 1 || lengths.size(0) != B)
-      throw ShapeError("Forecaster: lengths must be (" + std::to_string(B) + "), got " + shape_str(lengths.shape()));
-    check_dtype(lengths, DType::i64, "Forecaster lengths");
-    for (std::int64_t b = 0; b < B; ++b) {
-      const std::int64_t l = lengths.data<std::int64_t>()[b];
-      if (l < 1 || l > W)
-        throw ShapeError("Forecaster: lengths[" + std::to_string(b) + "] = " + std::to_string(l) + " is outside [1, " + std::to_string(W) + "]");
-    }
-  }
+  model_checks::check_lengths(lengths, B, W, "Forecaster");
   const RecurrentOutput out = rnn_->forward(x, lengths);
   const std::int64_t D = options_.bidirectional() ? 2 : 1, L = options_.num_layers(), H = options_.hidden_size();
   // h_n rows (L*D, B, H): the last layer's D rows -> (B, D*H), forward direction first (PyTorch's h_n[-D:].transpose(0, 1))

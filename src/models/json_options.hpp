@@ -38,4 +38,14 @@ T get_required(const nlohmann::json& j, const char* key, const std::string& what
   return get_or<T>(j, key, T{}, what);
 }
 
+/// Throws OptionError("<what>: unknown field '<key>'") for the first key of j not in `known`.
+template <std::size_t N>
+void reject_unknown_fields(const nlohmann::json& j, const char* const (&known)[N], const std::string& what) {
+  for (const auto& item : j.items()) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || item.key() == k;
+    if (!ok) throw OptionError(what + ": unknown field '" + item.key() + "'");
+  }
+}
+
 }  // namespace birnn::models_json

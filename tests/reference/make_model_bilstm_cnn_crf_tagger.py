@@ -17,7 +17,7 @@ Each configuration writes tests/reference/model_fixtures/bilstm_cnn_crf_tagger_<
   words (B, T), chars (B, T, C), lengths (B), char_lengths (B, T) if given, tags (B, T): int64
   emissions (B, T, K), loss (), grad.<param> for every parameter: float64, computed in float64 in eval mode
   paths (B, T) int64: the decoded tags, -1 after each sentence's end
-Stale files with this prefix are deleted; every file is re-read with make_fixtures.read_safetensors.
+Stale files with this prefix are deleted; every file is re-read and checked (model_fixture_util.write_checked).
 """
 
 import json
@@ -32,7 +32,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
-from make_fixtures import read_safetensors, write_safetensors  # noqa: E402
+from model_fixture_util import total_bytes, write_fixture_files  # noqa: E402
 
 OUT_DIR = os.path.join(HERE, "model_fixtures")
 PREFIX = "bilstm_cnn_crf_tagger_"
@@ -275,25 +275,9 @@ def generate(name, c, shape):
 
 
 def main():
-    os.makedirs(OUT_DIR, exist_ok=True)
-    written = set()
-    for name, c, shape in configs():
-        tensors, metadata = generate(name, c, shape)
-        fname = PREFIX + name + ".safetensors"
-        path = os.path.join(OUT_DIR, fname)
-        write_safetensors(path, tensors, metadata)
-        written.add(fname)
-        meta2, back = read_safetensors(path)
-        assert meta2 == metadata
-        for n, t in tensors:
-            _, shp, vals = back[n]
-            assert shp == list(t.shape) and vals == t.reshape(-1).tolist(), n
-        assert os.path.getsize(path) < 200_000, fname
-    for fname in sorted(os.listdir(OUT_DIR)):
-        if fname.startswith(PREFIX) and fname.endswith(".safetensors") and fname not in written:
-            os.remove(os.path.join(OUT_DIR, fname))
-            print("removed stale", fname)
-    total = sum(os.path.getsize(os.path.join(OUT_DIR, f)) for f in written)
+    jobs = [(n, lambda n=n, a=a: generate(n, *a)) for n, *a in configs()]
+    written = write_fixture_files(OUT_DIR, PREFIX, jobs, max_bytes=200_000)
+    total = total_bytes(OUT_DIR, written)
     print("wrote %d fixtures, %d bytes total, into %s" % (len(written), total, OUT_DIR))
 
 

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
-from make_fixtures import read_safetensors, write_safetensors  # noqa: E402
+from model_fixture_util import total_bytes, write_fixture_files  # noqa: E402
 
 OUT_DIR = os.path.join(HERE, "model_fixtures")
 PREFIX = "char_language_model_"
@@ -121,24 +121,9 @@ def generate(name, shape, o):
 
 
 def main():
-    os.makedirs(OUT_DIR, exist_ok=True)
-    written = set()
-    for name, shape, o in configs():
-        tensors, metadata = generate(name, shape, o)
-        fname = PREFIX + name + ".safetensors"
-        path = os.path.join(OUT_DIR, fname)
-        write_safetensors(path, tensors, metadata)
-        written.add(fname)
-        meta2, back = read_safetensors(path)
-        assert meta2 == metadata
-        for n, t in tensors:
-            _, shp, vals = back[n]
-            assert shp == list(t.shape) and vals == t.reshape(-1).tolist(), n
-    for fname in sorted(os.listdir(OUT_DIR)):
-        if fname.startswith(PREFIX) and fname.endswith(".safetensors") and fname not in written:
-            os.remove(os.path.join(OUT_DIR, fname))
-            print("removed stale", fname)
-    total = sum(os.path.getsize(os.path.join(OUT_DIR, f)) for f in written)
+    jobs = [(n, lambda n=n, a=a: generate(n, *a)) for n, *a in configs()]
+    written = write_fixture_files(OUT_DIR, PREFIX, jobs)
+    total = total_bytes(OUT_DIR, written)
     print("wrote %d char_language_model fixtures, %d bytes total, into %s" % (len(written), total, OUT_DIR))
 
 

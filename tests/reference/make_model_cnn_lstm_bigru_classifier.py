@@ -29,7 +29,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
-from make_fixtures import read_safetensors, write_safetensors  # noqa: E402
+from model_fixture_util import fixture_tensors, total_bytes, write_fixture_files  # noqa: E402
 
 OUT_DIR = os.path.join(HERE, "model_fixtures")
 PREFIX = "cnn_lstm_bigru_classifier_"
@@ -102,10 +102,8 @@ def make_model(name, opts, lengths, T, f64):
     logits = model(ids, lens)
     loss = F.cross_entropy(logits, labels)
     loss.backward()
-    tensors = [(k, v) for k, v in model.state_dict().items()]
-    tensors += [("input.ids", ids), ("input.lengths", lens), ("input.labels", labels),
-                ("output.logits", logits), ("output.loss", loss.reshape(1))]
-    tensors += [("grad." + k, p.grad) for k, p in model.named_parameters()]
+    tensors = fixture_tensors(model, [("input.ids", ids), ("input.lengths", lens), ("input.labels", labels),
+                                      ("output.logits", logits), ("output.loss", loss.reshape(1))])
     meta = dict(opts)
     meta["dtype"] = "f64" if f64 else "f32"
     meta["full_lengths"] = int(lengths is None)
@@ -136,26 +134,10 @@ def make_maxpool(name, shape, k, s, f64):
 
 
 def main():
-    os.makedirs(OUT_DIR, exist_ok=True)
-    written = set()
     jobs = [(n, lambda n=n, a=a: make_model(n, *a)) for n, *a in model_configs()]
     jobs += [(n, lambda n=n, a=a: make_maxpool(n, *a)) for n, *a in maxpool_configs()]
-    for name, job in jobs:
-        tensors, meta = job()
-        fname = PREFIX + name + ".safetensors"
-        path = os.path.join(OUT_DIR, fname)
-        write_safetensors(path, tensors, meta)
-        meta2, back = read_safetensors(path)
-        assert meta2 == {k: str(v) for k, v in meta.items()}
-        for n, t in tensors:
-            assert back[n][2] == t.detach().reshape(-1).tolist(), n
-        assert os.path.getsize(path) < 200_000, fname
-        written.add(fname)
-    for fname in os.listdir(OUT_DIR):
-        if fname.startswith(PREFIX) and fname.endswith(".safetensors") and fname not in written:
-            os.remove(os.path.join(OUT_DIR, fname))
-            print("removed stale", fname)
-    total = sum(os.path.getsize(os.path.join(OUT_DIR, f)) for f in written)
+    written = write_fixture_files(OUT_DIR, PREFIX, jobs, max_bytes=200_000)
+    total = total_bytes(OUT_DIR, written)
     print("wrote %d fixtures, %d bytes total, into %s" % (len(written), total, OUT_DIR))
 
 

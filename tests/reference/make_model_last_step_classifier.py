@@ -34,7 +34,8 @@ from torch.nn.utils.rnn import pack_padded_sequence
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
-from make_fixtures import manual_gru, read_safetensors, write_safetensors  # noqa: E402
+from make_fixtures import manual_gru  # noqa: E402
+from model_fixture_util import fixture_tensors, write_fixtures_and_state_dict  # noqa: E402
 
 OUT_DIR = os.path.join(HERE, "model_fixtures")
 PREFIX = "last_step_classifier_"
@@ -115,48 +116,19 @@ def generate(name, cfg):
     loss = F.cross_entropy(logits, labels)
     model.zero_grad()
     loss.backward()
-    tensors = [(k, v.detach()) for k, v in model.state_dict().items()]
-    tensors += [("input", x)]
-    if lengths is not None:
-        tensors += [("lengths", lengths)]
-    tensors += [("labels", labels), ("logits", logits.detach()), ("loss", loss.detach())]
-    tensors += [("grad." + k, p.grad.detach()) for k, p in model.named_parameters()]
+    data = [("input", x), ("lengths", lengths), ("labels", labels), ("logits", logits), ("loss", loss)]
+    tensors = fixture_tensors(model, data)
     metadata = {"config": json.dumps(birnn_config(cfg), sort_keys=True)}
     return model, tensors, metadata
 
 
-def check_file(path, tensors, metadata):
-    meta2, back = read_safetensors(path)
-    assert meta2 == metadata
-    for n, t in tensors:
-        dtype, shape, vals = back[n]
-        assert shape == list(t.shape), n
-        assert vals == t.reshape(-1).tolist(), n
-    assert os.path.getsize(path) < 200 * 1024, path
+def describe(name, tensors):
+    print("%-40s logits max %.3f" % (name, dict(tensors)["logits"].abs().max().item()))
 
 
 def main():
-    os.makedirs(OUT_DIR, exist_ok=True)
-    written = set()
-    for name, cfg in CONFIGS.items():
-        model, tensors, metadata = generate(name, cfg)
-        fname = PREFIX + name + ".safetensors"
-        path = os.path.join(OUT_DIR, fname)
-        write_safetensors(path, tensors, metadata)
-        check_file(path, tensors, metadata)
-        written.add(fname)
-        if name == STATE_DICT_CONFIG:
-            sd = [(k, v.float()) for k, v in model.state_dict().items()]
-            fname = PREFIX + "state_dict.safetensors"
-            path = os.path.join(OUT_DIR, fname)
-            meta = {"format": "pt", "fixture": PREFIX + name}
-            write_safetensors(path, sd, meta)
-            check_file(path, sd, meta)
-            written.add(fname)
-        print("%-40s logits max %.3f" % (name, dict(tensors)["logits"].abs().max().item()))
-    for fname in sorted(os.listdir(OUT_DIR)):
-        if fname.startswith(PREFIX) and fname.endswith(".safetensors") and fname not in written:
-            os.remove(os.path.join(OUT_DIR, fname))
+    written = write_fixtures_and_state_dict(OUT_DIR, PREFIX, CONFIGS, generate, STATE_DICT_CONFIG, describe,
+                                            max_bytes=200 * 1024)
     print("wrote %d files to %s" % (len(written), OUT_DIR))
 
 

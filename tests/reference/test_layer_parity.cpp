@@ -86,29 +86,19 @@ bool is_data(const std::string& name) {
   return name == "input" || name == "lengths" || name == "output" || name == "grad_output" || name.rfind("grad.", 0) == 0;
 }
 
-struct Param {
-  std::string fixture;
-  DType dtype;
-};
-
-void PrintTo(const Param& p, std::ostream* os) { *os << p.fixture << (p.dtype == DType::f32 ? " float32" : " float64"); }
+using Param = parity::FixtureParam;
 
 class LayerParity : public ::testing::TestWithParam<Param> {};
 
 TEST_P(LayerParity, ForwardAndGradientsMatch) {
   const auto& [name, dt] = GetParam();
-  const double fwd_tol = dt == DType::f32 ? 1e-5 : 1e-9, grad_tol = dt == DType::f32 ? 1e-4 : 1e-9;
+  const auto [fwd_tol, grad_tol] = parity::tolerance(dt);
   const NamedTensors fx = load_safetensors(kDir + "/" + name + ".safetensors");
-  auto get = [&](const std::string& k) {
-    auto it = fx.tensors.find(k);
-    return it == fx.tensors.end() ? Tensor() : it->second;
-  };
+  auto get = [&](const std::string& k) { return parity::tensor_or_none(fx, k); };
   Built b = build(fx.metadata);
   b.module->to(dt);
   // Strict load: the file's parameters are exactly the module's, by PyTorch's names.
-  std::map<std::string, Tensor> weights;
-  for (auto& [n, t] : fx.tensors)
-    if (!is_data(n)) weights[n] = t;
+  const std::map<std::string, Tensor> weights = parity::weights_of(fx, is_data);
   b.module->load_state_dict(weights);
 
   Tensor x = get("input");
@@ -122,24 +112,13 @@ TEST_P(LayerParity, ForwardAndGradientsMatch) {
     ASSERT_TRUE(x.grad().defined()) << "no gradient for the input";
     EXPECT_LE(scaled_error(x.grad(), get("grad.input")), grad_tol) << "grad.input";
   }
-  for (auto& [n, p] : b.module->named_parameters()) {
-    ASSERT_TRUE(p.grad().defined()) << "no gradient for " << n;
-    EXPECT_LE(scaled_error(p.grad(), get("grad." + n)), grad_tol) << "grad." << n;
-  }
+  parity::expect_gradients_match(*b.module, fx, grad_tol);
 }
 
-std::vector<Param> all_params() {
-  std::vector<Param> v;
-  for (const auto& f : layer_fixture_files()) v.push_back({f, DType::f32}), v.push_back({f, DType::f64});
-  return v;
-}
+std::vector<Param> all_params() { return parity::in_both_dtypes(layer_fixture_files()); }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, LayerParity, ::testing::ValuesIn(all_params()),
-                         [](const ::testing::TestParamInfo<Param>& i) {
-                           std::string n = i.param.fixture + (i.param.dtype == DType::f32 ? "_f32" : "_f64");
-                           std::replace_if(n.begin(), n.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
-                           return n;
-                         });
+                         [](const ::testing::TestParamInfo<Param>& i) { return parity::test_name(i.param); });
 
 TEST(LayerParity, EveryLayerHasFixtures) {
   std::set<std::string> layers;

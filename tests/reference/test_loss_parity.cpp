@@ -20,24 +20,15 @@ const std::string kDir = BIRNN_REFERENCE_DIR "/loss_fixtures";
 
 std::vector<std::string> fixture_names() { return parity::fixture_stems(kDir); }
 
-
-struct Param {
-  std::string fixture;
-  DType dtype;
-};
-
-void PrintTo(const Param& p, std::ostream* os) { *os << p.fixture << (p.dtype == DType::f32 ? " float32" : " float64"); }
+using Param = parity::FixtureParam;
 
 class LossParity : public ::testing::TestWithParam<Param> {};
 
 TEST_P(LossParity, ForwardAndGradientsMatch) {
   const auto& [name, dt] = GetParam();
-  const double fwd_tol = dt == DType::f32 ? 1e-5 : 1e-9, grad_tol = dt == DType::f32 ? 1e-4 : 1e-9;
+  const auto [fwd_tol, grad_tol] = parity::tolerance(dt);
   const NamedTensors fx = load_safetensors(kDir + "/" + name + ".safetensors");
-  auto get = [&](const std::string& k) {
-    auto it = fx.tensors.find(k);
-    return it == fx.tensors.end() ? Tensor() : it->second;
-  };
+  auto get = [&](const std::string& k) { return parity::tensor_or_none(fx, k); };
   auto floating = [&](const std::string& k) {
     Tensor t = get(k);
     return t.defined() ? t.to(dt) : t;
@@ -78,16 +69,10 @@ TEST_P(LossParity, ForwardAndGradientsMatch) {
   }
 }
 
-std::vector<Param> all_params() {
-  std::vector<Param> v;
-  for (const auto& f : fixture_names()) v.push_back({f, DType::f32}), v.push_back({f, DType::f64});
-  return v;
-}
+std::vector<Param> all_params() { return parity::in_both_dtypes(fixture_names()); }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, LossParity, ::testing::ValuesIn(all_params()),
-                         [](const ::testing::TestParamInfo<Param>& i) {
-                           return i.param.fixture + (i.param.dtype == DType::f32 ? "_f32" : "_f64");
-                         });
+                         [](const ::testing::TestParamInfo<Param>& i) { return parity::test_name(i.param); });
 
 // Every option of the matrix is present (the script writes 56 files).
 TEST(LossParity, FixtureMatrixIsComplete) {

@@ -19,40 +19,25 @@ using parity::scaled_error;
 const std::string kDir = BIRNN_REFERENCE_DIR "/model_fixtures";
 const std::string kPrefix = "bilstm_cnn_crf_tagger_";
 
-std::vector<std::string> fixtures() {
-  std::vector<std::string> v;
-  for (const auto& s : parity::fixture_stems(kDir))
-    if (s.rfind(kPrefix, 0) == 0) v.push_back(s);
-  return v;
-}
+std::vector<std::string> fixtures() { return parity::fixture_stems(kDir, kPrefix); }
 
 bool is_data(const std::string& n) {
   static const std::set<std::string> data{"words", "chars", "lengths", "char_lengths", "tags", "emissions", "loss", "paths"};
   return data.count(n) || n.rfind("grad.", 0) == 0;
 }
 
-struct Param {
-  std::string fixture;
-  DType dtype;
-};
-
-void PrintTo(const Param& p, std::ostream* os) { *os << p.fixture << (p.dtype == DType::f32 ? " float32" : " float64"); }
+using Param = parity::FixtureParam;
 
 class TaggerParity : public ::testing::TestWithParam<Param> {};
 
 TEST_P(TaggerParity, EmissionsLossGradientsAndPathsMatch) {
   const auto& [name, dt] = GetParam();
-  const double fwd_tol = dt == DType::f32 ? 1e-5 : 1e-9, grad_tol = dt == DType::f32 ? 1e-4 : 1e-9;
+  const auto [fwd_tol, grad_tol] = parity::tolerance(dt);
   const NamedTensors fx = load_safetensors(kDir + "/" + name + ".safetensors");
-  auto get = [&](const std::string& k) {
-    auto it = fx.tensors.find(k);
-    return it == fx.tensors.end() ? Tensor() : it->second;
-  };
+  auto get = [&](const std::string& k) { return parity::tensor_or_none(fx, k); };
   BiLSTMCNNCRFTagger model(BiLSTMCNNCRFTaggerOptions::from_json(fx.metadata.at("config")));
   model.to(dt);
-  std::map<std::string, Tensor> weights;
-  for (auto& [n, t] : fx.tensors)
-    if (!is_data(n)) weights[n] = t;
+  const std::map<std::string, Tensor> weights = parity::weights_of(fx, is_data);
   model.load_state_dict(weights);  // strict: the same names as torch's state_dict
   model.eval();
 
@@ -65,10 +50,7 @@ TEST_P(TaggerParity, EmissionsLossGradientsAndPathsMatch) {
   EXPECT_LE(scaled_error(loss, get("loss")), fwd_tol) << "loss " << loss.item() << " vs " << get("loss").item();
   model.zero_grad();
   loss.backward();
-  for (auto& [n, p] : model.named_parameters()) {
-    ASSERT_TRUE(p.grad().defined()) << "no gradient for " << n;
-    EXPECT_LE(scaled_error(p.grad(), get("grad." + n)), grad_tol) << "grad." << n;
-  }
+  parity::expect_gradients_match(model, fx, grad_tol);
 
   const auto paths = model.decode(words, chars, lengths, char_lengths);
   const Tensor want = get("paths");
@@ -81,18 +63,10 @@ TEST_P(TaggerParity, EmissionsLossGradientsAndPathsMatch) {
   }
 }
 
-std::vector<Param> all_params() {
-  std::vector<Param> v;
-  for (const auto& f : fixtures()) v.push_back({f, DType::f32}), v.push_back({f, DType::f64});
-  return v;
-}
+std::vector<Param> all_params() { return parity::in_both_dtypes(fixtures()); }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, TaggerParity, ::testing::ValuesIn(all_params()),
-                         [](const ::testing::TestParamInfo<Param>& i) {
-                           std::string n = i.param.fixture.substr(kPrefix.size()) + (i.param.dtype == DType::f32 ? "_f32" : "_f64");
-                           std::replace_if(n.begin(), n.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
-                           return n;
-                         });
+                         [](const ::testing::TestParamInfo<Param>& i) { return parity::test_name(i.param, kPrefix.size()); });
 
 // The fixtures cover each option that changes the graph.
 TEST(TaggerParity, FixturesCoverEveryGraph) {

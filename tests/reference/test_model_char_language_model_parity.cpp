@@ -17,40 +17,25 @@ using parity::scaled_error;
 
 const std::string kDir = BIRNN_REFERENCE_DIR "/model_fixtures";
 
-std::vector<std::string> fixtures() {
-  std::vector<std::string> v;
-  for (const auto& s : parity::fixture_stems(kDir))
-    if (s.rfind("char_language_model_", 0) == 0) v.push_back(s);
-  return v;
-}
+std::vector<std::string> fixtures() { return parity::fixture_stems(kDir, "char_language_model_"); }
 
 bool is_data(const std::string& n) {
   return n == "ids" || n == "lengths" || n == "logits" || n == "loss" || n == "next_ids" || n == "next_logits" ||
          n.rfind("grad.", 0) == 0;
 }
 
-struct Param {
-  std::string fixture;
-  DType dtype;
-};
-void PrintTo(const Param& p, std::ostream* os) { *os << p.fixture << (p.dtype == DType::f32 ? " float32" : " float64"); }
-
+using Param = parity::FixtureParam;
 class CharLanguageModelParity : public ::testing::TestWithParam<Param> {};
 
 TEST_P(CharLanguageModelParity, LogitsLossGradientsAndCarriedStateMatch) {
   const auto& [name, dt] = GetParam();
-  const double fwd_tol = dt == DType::f32 ? 1e-5 : 1e-9, grad_tol = dt == DType::f32 ? 1e-4 : 1e-9;
+  const auto [fwd_tol, grad_tol] = parity::tolerance(dt);
   const NamedTensors fx = load_safetensors(kDir + "/" + name + ".safetensors");
-  auto get = [&](const std::string& k) {
-    auto it = fx.tensors.find(k);
-    return it == fx.tensors.end() ? Tensor() : it->second;
-  };
+  auto get = [&](const std::string& k) { return parity::tensor_or_none(fx, k); };
   CharLanguageModel model(CharLanguageModelOptions::from_json(fx.metadata.at("config")));
   model.to(dt);
   model.eval();
-  std::map<std::string, Tensor> weights;
-  for (auto& [n, t] : fx.tensors)
-    if (!is_data(n)) weights[n] = t;
+  const std::map<std::string, Tensor> weights = parity::weights_of(fx, is_data);
   model.load_state_dict(weights);  // strict: the state_dict keys are PyTorch's
 
   const Tensor ids = get("ids"), lengths = get("lengths");
@@ -63,10 +48,7 @@ TEST_P(CharLanguageModelParity, LogitsLossGradientsAndCarriedStateMatch) {
   const Tensor loss = model.loss(ids, lengths);
   EXPECT_LE(scaled_error(loss, get("loss")), fwd_tol) << "loss";
   loss.backward();
-  for (auto& [n, p] : model.named_parameters()) {
-    ASSERT_TRUE(p.grad().defined()) << "no gradient for " << n;
-    EXPECT_LE(scaled_error(p.grad(), get("grad." + n)), grad_tol) << "grad." << n;
-  }
+  parity::expect_gradients_match(model, fx, grad_tol);
 
   // Truncated BPTT: the state forward(ids, lengths) ends in starts the next chunk.
   NoGradGuard ng;
@@ -84,18 +66,10 @@ TEST_P(CharLanguageModelParity, LogitsLossGradientsAndCarriedStateMatch) {
   }
 }
 
-std::vector<Param> all_params() {
-  std::vector<Param> v;
-  for (const auto& f : fixtures()) v.push_back({f, DType::f32}), v.push_back({f, DType::f64});
-  return v;
-}
+std::vector<Param> all_params() { return parity::in_both_dtypes(fixtures()); }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, CharLanguageModelParity, ::testing::ValuesIn(all_params()),
-                         [](const ::testing::TestParamInfo<Param>& i) {
-                           std::string n = i.param.fixture + (i.param.dtype == DType::f32 ? "_f32" : "_f64");
-                           std::replace_if(n.begin(), n.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
-                           return n;
-                         });
+                         [](const ::testing::TestParamInfo<Param>& i) { return parity::test_name(i.param); });
 
 TEST(CharLanguageModelParity, FixturesCoverEveryOption) {
   bool gru = false, one_hot = false, bidir = false, lengths = false, layers2 = false;

@@ -17,40 +17,25 @@ using parity::scaled_error;
 
 const std::string kDir = BIRNN_REFERENCE_DIR "/model_fixtures";
 
-std::vector<std::string> fixtures() {
-  std::vector<std::string> v;
-  for (const auto& s : parity::fixture_stems(kDir))
-    if (s.rfind("forecaster_", 0) == 0) v.push_back(s);
-  return v;
-}
+std::vector<std::string> fixtures() { return parity::fixture_stems(kDir, "forecaster_"); }
 
 bool is_data(const std::string& n) {
   return n == "values" || n == "features" || n == "lengths" || n == "targets" || n == "forecast" || n == "normalized" ||
          n == "loss" || n.rfind("grad.", 0) == 0;
 }
 
-struct Param {
-  std::string fixture;
-  DType dtype;
-};
-void PrintTo(const Param& p, std::ostream* os) { *os << p.fixture << (p.dtype == DType::f32 ? " float32" : " float64"); }
-
+using Param = parity::FixtureParam;
 class ForecasterParity : public ::testing::TestWithParam<Param> {};
 
 TEST_P(ForecasterParity, ForecastsLossAndGradientsMatch) {
   const auto& [name, dt] = GetParam();
-  const double fwd_tol = dt == DType::f32 ? 1e-5 : 1e-9, grad_tol = dt == DType::f32 ? 1e-4 : 1e-9;
+  const auto [fwd_tol, grad_tol] = parity::tolerance(dt);
   const NamedTensors fx = load_safetensors(kDir + "/" + name + ".safetensors");
-  auto get = [&](const std::string& k) {
-    auto it = fx.tensors.find(k);
-    return it == fx.tensors.end() ? Tensor() : it->second;
-  };
+  auto get = [&](const std::string& k) { return parity::tensor_or_none(fx, k); };
   Forecaster model(ForecasterOptions::from_json(fx.metadata.at("config")));
   model.to(dt);
   model.eval();
-  std::map<std::string, Tensor> weights;
-  for (auto& [n, t] : fx.tensors)
-    if (!is_data(n)) weights[n] = t;
+  const std::map<std::string, Tensor> weights = parity::weights_of(fx, is_data);
   model.load_state_dict(weights);
 
   auto in = [&](const char* k) { const Tensor t = get(k); return t.defined() ? t.to(dt) : t; };
@@ -68,24 +53,13 @@ TEST_P(ForecasterParity, ForecastsLossAndGradientsMatch) {
   const Tensor loss = model.loss(values, features, targets, lengths);
   EXPECT_LE(scaled_error(loss, get("loss")), fwd_tol) << "loss";
   loss.backward();
-  for (auto& [n, p] : model.named_parameters()) {
-    ASSERT_TRUE(p.grad().defined()) << "no gradient for " << n;
-    EXPECT_LE(scaled_error(p.grad(), get("grad." + n)), grad_tol) << "grad." << n;
-  }
+  parity::expect_gradients_match(model, fx, grad_tol);
 }
 
-std::vector<Param> all_params() {
-  std::vector<Param> v;
-  for (const auto& f : fixtures()) v.push_back({f, DType::f32}), v.push_back({f, DType::f64});
-  return v;
-}
+std::vector<Param> all_params() { return parity::in_both_dtypes(fixtures()); }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ForecasterParity, ::testing::ValuesIn(all_params()),
-                         [](const ::testing::TestParamInfo<Param>& i) {
-                           std::string n = i.param.fixture + (i.param.dtype == DType::f32 ? "_f32" : "_f64");
-                           std::replace_if(n.begin(), n.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
-                           return n;
-                         });
+                         [](const ::testing::TestParamInfo<Param>& i) { return parity::test_name(i.param); });
 
 TEST(ForecasterParity, FixturesCoverEveryOption) {
   bool gru = false, features = false, feature_norm = false, bidir = false, lengths = false, layers2 = false;

@@ -22,17 +22,9 @@ const std::string kPrefix = "last_step_classifier_";
 const std::set<std::string> kData{"input", "lengths", "labels", "logits", "loss"};
 
 std::vector<std::string> fixtures() {
-  std::vector<std::string> v;
-  for (const auto& s : parity::fixture_stems(kDir))
-    if (s.rfind(kPrefix, 0) == 0 && s != kPrefix + "state_dict") v.push_back(s);
+  std::vector<std::string> v = parity::fixture_stems(kDir, kPrefix);
+  v.erase(std::remove(v.begin(), v.end(), kPrefix + "state_dict"), v.end());
   return v;
-}
-
-std::map<std::string, Tensor> params_of(const NamedTensors& nt) {
-  std::map<std::string, Tensor> p;
-  for (const auto& [k, v] : nt.tensors)
-    if (!kData.count(k) && k.rfind("grad.", 0) != 0) p[k] = v;
-  return p;
 }
 
 TEST(LastStepClassifierParity, FixturesExist) { EXPECT_GE(fixtures().size(), 8u); }
@@ -40,37 +32,9 @@ TEST(LastStepClassifierParity, FixturesExist) { EXPECT_GE(fixtures().size(), 8u)
 TEST(LastStepClassifierParity, LogitsLossAndGradientsMatchPyTorch) {
   double worst[2][2] = {{0, 0}, {0, 0}};  // [float32|float64][output|gradient]
   for (const std::string& stem : fixtures()) {
+    SCOPED_TRACE(stem);
     const NamedTensors nt = load_safetensors(kDir + "/" + stem + ".safetensors");
-    const auto opts = LastStepClassifierOptions::from_json(nt.metadata.at("config"));
-    const auto& t = nt.tensors;
-    const Tensor lengths = t.count("lengths") ? t.at("lengths") : Tensor();
-    for (DType dt : {DType::f32, DType::f64}) {
-      SCOPED_TRACE(stem + (dt == DType::f32 ? " float32" : " float64"));
-      const double out_tol = dt == DType::f32 ? 1e-5 : 1e-9, grad_tol = dt == DType::f32 ? 1e-4 : 1e-9;
-      LastStepClassifier model(opts);
-      model.to(dt);
-      model.load_state_dict(params_of(nt), /*strict=*/true);
-      model.eval();
-      const Tensor x = t.at("input").to(dt);
-      const int k = dt == DType::f32 ? 0 : 1;
-      const double e_logits = scaled_error(model.forward(x, lengths), t.at("logits"));
-      EXPECT_LT(e_logits, out_tol);
-      Tensor loss = model.loss(x, t.at("labels"), lengths);
-      const double e_loss = scaled_error(loss, t.at("loss"));
-      EXPECT_LT(e_loss, out_tol);
-      worst[k][0] = std::max({worst[k][0], e_logits, e_loss});
-      model.zero_grad();
-      loss.backward();
-      std::size_t checked = 0;
-      for (const auto& [name, p] : model.named_parameters()) {
-        ASSERT_TRUE(p.grad().defined()) << name;
-        const double e = scaled_error(p.grad(), t.at("grad." + name));
-        EXPECT_LT(e, grad_tol) << name;
-        worst[k][1] = std::max(worst[k][1], e);
-        ++checked;
-      }
-      EXPECT_EQ(checked, params_of(nt).size());
-    }
+    parity::expect_classifier_fixture_matches<LastStepClassifier>(nt, kData, "labels", worst);
   }
   std::printf("[ parity ] worst scaled error: float32 output %.2g grad %.2g; float64 output %.2g grad %.2g\n",
               worst[0][0], worst[0][1], worst[1][0], worst[1][1]);

@@ -3,12 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
 
 #include "birnn/birnn.hpp"
 #include "birnn/models/bigru_classifier.hpp"
 #include "unit/gradcheck.hpp"
-#include "unit/test_util.hpp"
+#include "unit/model_test_util.hpp"
 
 namespace birnn {
 namespace {
@@ -25,7 +24,7 @@ Tensor rand_x(const Shape& s, DType dt = DType::f32) {
   return x.to(dt);
 }
 
-Tensor lens(std::vector<std::int64_t> v) { return Tensor::from_vector(v, {static_cast<std::int64_t>(v.size())}); }
+Tensor lens(const std::vector<std::int64_t>& v) { return testing::lengths_of(v); }
 
 std::int64_t random_length(std::int64_t lo, std::int64_t T) {
   return std::min(T, lo + static_cast<std::int64_t>(uniform(0, static_cast<double>(T - lo + 1))));
@@ -75,16 +74,7 @@ struct ContainsData {
 template <class Data>
 void train_and_check(BiGRUClassifier& model, const Data& train, const Data& test, const Tensor& train_x, const Tensor& test_x,
                      int steps, double lr, double min_acc) {
-  Adam opt(model.parameters(), lr);
-  double first = 0, last = 0;
-  for (int s = 0; s < steps; ++s) {
-    Tensor loss = model.loss(train_x, train.y, train.lengths);
-    if (s == 0) first = loss.item();
-    last = loss.item();
-    opt.zero_grad();
-    loss.backward();
-    opt.step();
-  }
+  const auto [first, last] = testing::train_steps(model, steps, lr, [&] { return model.loss(train_x, train.y, train.lengths); });
   model.eval();
   const double acc = model.accuracy(test_x, test.y, test.lengths);
   std::printf("[ learning ] %s: loss %.4f -> %.4f, held-out accuracy %.3f\n", model.options().to_json().c_str(), first, last, acc);
@@ -222,20 +212,13 @@ TEST(BiGRUClassifier, DropoutOnlyInTraining) {
   manual_seed(4);
   BiGRUClassifier model(Opts().input_size(2).hidden_size(8).dropout(0.5).head(Head::per_step));
   const Tensor x = rand_x({3, 4, 2});
-  const Tensor a = model.forward(x), b = model.forward(x);
-  double d = 0;
-  for (std::int64_t i = 0; i < a.numel(); ++i) d = std::max(d, std::abs(a.item(i) - b.item(i)));
-  EXPECT_GT(d, 0.0);
-  model.eval();
-  const Tensor c = model.forward(x), e = model.forward(x);
-  for (std::int64_t i = 0; i < c.numel(); ++i) EXPECT_EQ(c.item(i), e.item(i));
+  testing::expect_dropout_only_in_training(model, [&] { return model.forward(x); });
 }
 
 TEST(BiGRUClassifier, OptionsJsonRoundTrip) {
   const Opts o = Opts().vocab_size(100).embedding_dim(8).hidden_size(5).num_layers(2).reset_after(false).merge_mode(BiMerge::ave)
                      .head(Head::per_step).pooling(Pooling::mean).dropout(0.2);
-  const Opts back = Opts::from_json(o.to_json());
-  EXPECT_EQ(back.to_json(), o.to_json());
+  const Opts back = testing::json_round_trip(o);
   EXPECT_EQ(back.merge_mode(), BiMerge::ave);
   EXPECT_EQ(back.head(), Head::per_step);
   EXPECT_EQ(back.pooling(), Pooling::mean);
@@ -270,28 +253,12 @@ TEST(BiGRUClassifier, SaveLoadRoundTripIsBitIdentical) {
   BiGRUClassifier model(Opts().vocab_size(9).embedding_dim(3).hidden_size(4).head(Head::per_step).merge_mode(BiMerge::mul).num_layers(2));
   model.eval();
   const Tensor ids = Tensor::from_vector(std::vector<std::int64_t>{1, 2, 8, 4, 5, 0}, {2, 3});
-  const std::string path = (std::filesystem::temp_directory_path() / ("birnn_bigru_" + std::to_string(::getpid()))).string();
-  save_model(path, model);
-  auto loaded = load_model<BiGRUClassifier>(path);
+  auto loaded = testing::save_and_reload(model, "bigru");
   loaded->eval();
   EXPECT_EQ(loaded->options().to_json(), model.options().to_json());
-  const Tensor a = model.forward(ids, lens({3, 2})), b = loaded->forward(ids, lens({3, 2}));
-  ASSERT_EQ(a.shape(), b.shape());
-  for (std::int64_t i = 0; i < a.numel(); ++i) EXPECT_EQ(a.data<float>()[i], b.data<float>()[i]);
+  testing::expect_bit_identical(model.forward(ids, lens({3, 2})), loaded->forward(ids, lens({3, 2})));
 
-  struct Other : Model {
-    std::string model_type() const override { return "last_step_classifier"; }
-    std::string config_json() const override { return "{}"; }
-  } other;
-  const std::string other_path = path + "_other";
-  save_model(other_path, other);
-  const std::string e = error_of([&] { load_model<BiGRUClassifier>(other_path); });
-  EXPECT_TRUE(contains(e, "'last_step_classifier'") && contains(e, "'bigru_classifier'")) << e;
-  EXPECT_THROW(load_model<BiGRUClassifier>(other_path), StateDictError);
-  for (const std::string& p : {path, other_path}) {
-    const auto f = checkpoint_files(p);
-    std::filesystem::remove(f.weights), std::filesystem::remove(f.sidecar);
-  }
+  testing::expect_refuses_other_model<BiGRUClassifier>("last_step_classifier");
 }
 
 TEST(BiGRUClassifier, BadInput) {

@@ -4,13 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <map>
-#include <unistd.h>
 
 #include "birnn/models/bilstm_cnn_crf_tagger.hpp"
 #include "unit/gradcheck.hpp"
-#include "unit/test_util.hpp"
+#include "unit/model_test_util.hpp"
 
 namespace birnn::testing {
 namespace {
@@ -215,12 +213,6 @@ struct Tiny {
   Tensor tags = Tensor::from_vector(I64{0, 1, 2, 1, 2, 0, 9, 9, 1, 9, 9, 9}, {3, 4});  // 9 at padding: never read
 };
 
-double max_diff(const Tensor& a, const Tensor& b) {
-  double m = 0;
-  for (std::int64_t i = 0; i < a.numel(); ++i) m = std::max(m, std::abs(a.item(i) - b.item(i)));
-  return m;
-}
-
 Opts tiny_options() {
   return Opts(5, 6, 3).word_dim(3).char_dim(2).char_filters(3).hidden(2).num_layers(2).dropout(0.0);
 }
@@ -284,11 +276,7 @@ TEST(BiLSTMCNNCRFTagger, DropoutOnlyInTraining) {
   const Tiny d;
   manual_seed(4);
   BiLSTMCNNCRFTagger m(tiny_options().dropout(0.5));
-  const Tensor a = m.emissions(d.words, d.chars, d.lengths), b = m.emissions(d.words, d.chars, d.lengths);
-  EXPECT_GT(max_diff(a, b), 0.0);
-  m.eval();
-  const Tensor c = m.emissions(d.words, d.chars, d.lengths), e = m.emissions(d.words, d.chars, d.lengths);
-  EXPECT_EQ(max_diff(c, e), 0.0);
+  testing::expect_dropout_only_in_training(m, [&] { return m.emissions(d.words, d.chars, d.lengths); });
 }
 
 TEST(BiLSTMCNNCRFTagger, DecodeAndAccuracy) {
@@ -374,8 +362,7 @@ TEST(BiLSTMCNNCRFTagger, OptionsJsonRoundTripAndErrors) {
                      .loss_reduction("sum")
                      .freeze_word_embedding(true)
                      .crf_constraints(CRFConstraints::bio({"O", "B-X", "I-X", "B-Y", "I-Y"}).forbid_end(1));
-  const Opts back = Opts::from_json(o.to_json());
-  EXPECT_EQ(back.to_json(), o.to_json());
+  const Opts back = testing::json_round_trip(o);
   EXPECT_EQ(back.word_vocab(), 100);
   EXPECT_EQ(back.char_kernel(), 5);
   EXPECT_EQ(back.char_activation(), "relu");
@@ -407,24 +394,13 @@ TEST(BiLSTMCNNCRFTagger, OptionsJsonRoundTripAndErrors) {
   EXPECT_NO_THROW(BiLSTMCNNCRFTagger(Opts(5, 0, 3).use_char_cnn(false)));  // char_vocab unused then
 }
 
-// A different model type, for the refused-checkpoint test.
-class OtherModel : public Model {
- public:
-  std::string model_type() const override { return "other_model"; }
-  std::string config_json() const override { return "{}"; }
-};
-
 TEST(BiLSTMCNNCRFTagger, SaveLoadRoundTripIsBitIdentical) {
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("birnn_tagger_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
   const Tiny d;
   manual_seed(8);
   BiLSTMCNNCRFTagger m(tiny_options().crf_constraints(CRFConstraints().forbid(2, 2).forbid_start(1)));
   m.eval();
-  save_model((dir / "tagger").string(), m, {{"tags", {"A", "B", "C"}}});
   CheckpointInfo info;
-  auto loaded = load_model<BiLSTMCNNCRFTagger>((dir / "tagger").string(), &info);
+  auto loaded = testing::save_and_reload(m, "tagger", {{"tags", {"A", "B", "C"}}}, &info);
   loaded->eval();
   EXPECT_EQ(info.vocabularies.at("tags"), (std::vector<std::string>{"A", "B", "C"}));
   EXPECT_EQ(loaded->config_json(), m.config_json());
@@ -432,12 +408,7 @@ TEST(BiLSTMCNNCRFTagger, SaveLoadRoundTripIsBitIdentical) {
   for (std::int64_t i = 0; i < a.numel(); ++i) EXPECT_EQ(a.item(i), b.item(i)) << i;
   EXPECT_EQ(m.decode(d.words, d.chars, d.lengths), loaded->decode(d.words, d.chars, d.lengths));
 
-  OtherModel other;
-  save_model((dir / "other").string(), other);
-  const std::string msg = error_of([&] { load_model<BiLSTMCNNCRFTagger>((dir / "other").string()); });
-  EXPECT_TRUE(contains(msg, "'other_model'") && contains(msg, "'bilstm_cnn_crf_tagger'")) << msg;
-  EXPECT_THROW(load_model<BiLSTMCNNCRFTagger>((dir / "other").string()), StateDictError);
-  fs::remove_all(dir);
+  testing::expect_refuses_other_model<BiLSTMCNNCRFTagger>();
 }
 
 TEST(BiLSTMCNNCRFTagger, BadInputThrowsNamedErrors) {

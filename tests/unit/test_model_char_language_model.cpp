@@ -4,13 +4,11 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <unistd.h>
 
 #include "birnn/birnn.hpp"
 #include "birnn/models/char_language_model.hpp"
 #include "unit/gradcheck.hpp"
-#include "unit/test_util.hpp"
+#include "unit/model_test_util.hpp"
 
 namespace birnn {
 namespace {
@@ -18,7 +16,7 @@ namespace {
 using testing::contains;
 using testing::error_of;
 
-Tensor ids_of(const std::vector<std::int64_t>& v, const Shape& s) { return Tensor::from_vector(v, s); }
+Tensor ids_of(const std::vector<std::int64_t>& v, const Shape& s) { return testing::i64(v, s); }
 
 // B sequences of T chars: a random 3-char "word" over ids 1..4, repeated. After the first three chars
 // each next char is the one three steps back, so the model must remember; the first three are chance.
@@ -54,20 +52,9 @@ double memory_accuracy(CharLanguageModel& m, const Tensor& ids) {
 TEST(CharLanguageModel, LearnsToRepeatAWordFromMemory) {
   manual_seed(1);
   CharLanguageModel m(CharLanguageModelOptions(5).embedding_dim(8).hidden_size(24));
-  Adam opt(m.parameters(), AdamOptions(2e-2));
   const Tensor held_out = repeated_words(64, 10);
   const double chance = memory_accuracy(m, held_out);
-  double first = 0, last = 0;
-  for (int step = 0; step < 150; ++step) {
-    const Tensor batch = repeated_words(16, 10);
-    Tensor l = m.loss(batch);
-    if (step == 0) first = l.item();
-    last = l.item();
-    opt.zero_grad();
-    l.backward();
-    clip_grad_norm(m.parameters(), 5.0);
-    opt.step();
-  }
+  const auto [first, last] = testing::train_steps(m, 150, 2e-2, [&] { return m.loss(repeated_words(16, 10)); }, /*clip_norm=*/5.0);
   const double acc = memory_accuracy(m, held_out);
   std::printf("char LM memory task: loss %.3f -> %.3f, held-out accuracy %.3f (untrained %.3f, chance 0.25)\n", first, last, acc, chance);
   EXPECT_LT(last, 0.5 * first);
@@ -91,13 +78,7 @@ TEST(CharLanguageModel, BidirectionalLossFallsFarBelowUnidirectionalBecauseItChe
     manual_seed(3);
     CharLanguageModel m(CharLanguageModelOptions(5).embedding_dim(8).hidden_size(16).bidirectional(bi == 1));
     EXPECT_EQ(m.warnings().empty(), bi == 0);
-    Adam opt(m.parameters(), AdamOptions(2e-2));
-    for (int step = 0; step < 80; ++step) {
-      Tensor l = m.loss(ids);
-      opt.zero_grad();
-      l.backward();
-      opt.step();
-    }
+    testing::train_steps(m, 80, 2e-2, [&] { return m.loss(ids); });
     m.eval();
     train_loss[bi] = m.loss(ids).item();
     fresh_loss[bi] = m.loss(fresh).item();
@@ -238,10 +219,7 @@ TEST(CharLanguageModel, EvalIsDeterministicDropoutOnlyInTraining) {
   manual_seed(9);
   CharLanguageModel m(CharLanguageModelOptions(6).embedding_dim(4).hidden_size(8).num_layers(2).dropout(0.5));
   const Tensor ids = ids_of({1, 2, 3, 4, 5, 1}, {1, 6});
-  const auto t1 = m.forward(ids).to_double_vector(), t2 = m.forward(ids).to_double_vector();
-  EXPECT_NE(t1, t2);
-  m.eval();
-  EXPECT_EQ(m.forward(ids).to_double_vector(), m.forward(ids).to_double_vector());
+  testing::expect_dropout_only_in_training(m, [&] { return m.forward(ids); });
 }
 
 TEST(CharLanguageModel, Float64GradientCheck) {
@@ -273,35 +251,22 @@ TEST(CharLanguageModel, SaveLoadRoundTripIsBitIdentical) {
   const auto o = CharLanguageModelOptions(8).embedding_dim(4).hidden_size(6).num_layers(2).cell("gru").dropout(0.1);
   CharLanguageModel m(o);
   m.eval();
-  const std::string path = (std::filesystem::temp_directory_path() / ("birnn_test_charlm_" + std::to_string(::getpid()))).string();
-  save_model(path, m, {{"chars", {"<pad>", "a", "b", "c", "d", "e", "f", "g"}}});
   CheckpointInfo info;
-  auto loaded = load_model<CharLanguageModel>(path, &info);
+  auto loaded = testing::save_and_reload(m, "test_charlm", {{"chars", {"<pad>", "a", "b", "c", "d", "e", "f", "g"}}}, &info);
   loaded->eval();
   EXPECT_EQ(info.vocabularies.at("chars").size(), 8u);
   EXPECT_EQ(loaded->config_json(), m.config_json());
   const Tensor ids = ids_of({1, 7, 3, 2, 6, 5}, {2, 3});
-  EXPECT_EQ(loaded->forward(ids).to_double_vector(), m.forward(ids).to_double_vector());
+  testing::expect_bit_identical(loaded->forward(ids), m.forward(ids));
   EXPECT_EQ(loaded->generate({1, 2}, 8, GenerateOptions().seed(4)).ids, m.generate({1, 2}, 8, GenerateOptions().seed(4)).ids);
 
   // A checkpoint of another model type is refused, naming both types.
-  class Other : public Model {
-   public:
-    std::string model_type() const override { return "other_model"; }
-    std::string config_json() const override { return "{}"; }
-  };
-  save_model(path + "_other", Other());
-  const std::string e = error_of([&] { load_model<CharLanguageModel>(path + "_other"); });
-  EXPECT_TRUE(contains(e, "other_model") && contains(e, "char_language_model")) << e;
-  EXPECT_THROW(load_model<CharLanguageModel>(path + "_other"), StateDictError);
-  for (const auto& p : {path, path + "_other"})
-    for (const auto& f : {checkpoint_files(p).weights, checkpoint_files(p).sidecar}) std::filesystem::remove(f);
+  testing::expect_refuses_other_model<CharLanguageModel>();
 }
 
 TEST(CharLanguageModel, OptionsJsonRoundTripAndErrors) {
   const auto o = CharLanguageModelOptions(30).embedding_dim(7).one_hot(true).cell("gru").hidden_size(9).num_layers(3).dropout(0.25).bidirectional(true);
-  const auto back = CharLanguageModelOptions::from_json(o.to_json());
-  EXPECT_EQ(back.to_json(), o.to_json());
+  const auto back = testing::json_round_trip(o);
   EXPECT_EQ(back.vocab_size(), 30);
   EXPECT_TRUE(back.one_hot());
   EXPECT_EQ(back.dropout(), 0.25);

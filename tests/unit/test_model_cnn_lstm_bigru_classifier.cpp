@@ -3,20 +3,19 @@
 // options JSON and bad input.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <random>
-#include <unistd.h>
 
 #include "birnn/birnn.hpp"
 #include "birnn/models/cnn_lstm_bigru_classifier.hpp"
 #include "unit/gradcheck.hpp"
-#include "unit/test_util.hpp"
+#include "unit/model_test_util.hpp"
 
 namespace birnn {
 namespace {
 
 using testing::contains;
 using testing::error_of;
+using testing::rows;
 
 // Random tokens 1..V-1 except 5; class 1 sequences get token 5 at one to two random places. Lengths vary
 // in [3, T]; padding is id 0.
@@ -45,14 +44,8 @@ struct TokenData {
   }
 };
 
-Tensor rows(const Tensor& t, std::int64_t start, std::int64_t count) { return narrow(t, 0, start, count).clone(); }
-
 CNNLSTMBiGRUClassifierOptions tiny_options() {
   return CNNLSTMBiGRUClassifierOptions(TokenData::V, 2).embedding_dim(4).filters(5).kernel_size(3).pool_size(2).lstm_hidden(4).gru_hidden(3);
-}
-
-std::string temp_stem(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("birnn_clbg_" + std::to_string(::getpid()) + "_" + name)).string();
 }
 
 TEST(CNNLSTMBiGRUClassifier, LearnsWhetherToken5Occurs) {
@@ -65,24 +58,7 @@ TEST(CNNLSTMBiGRUClassifier, LearnsWhetherToken5Occurs) {
                                    .lstm_hidden(12)
                                    .gru_hidden(12)
                                    .dropout(0.0));
-  Adam opt(model.parameters(), 0.01);
-  const std::int64_t B = 32;
-  auto full_loss = [&] {
-    NoGradGuard ng;
-    model.eval();
-    const double l = model.loss(train.ids, train.lengths, train.labels).item();
-    model.train();
-    return l;
-  };
-  const double initial = full_loss();
-  for (int epoch = 0; epoch < 6; ++epoch)
-    for (std::int64_t s = 0; s < 256; s += B) {
-      Tensor loss = model.loss(rows(train.ids, s, B), rows(train.lengths, s, B), rows(train.labels, s, B));
-      opt.zero_grad();
-      loss.backward();
-      opt.step();
-    }
-  const double final_loss = full_loss();
+  const auto [initial, final_loss] = testing::train_token_classifier(model, train, /*epochs=*/6, /*batch=*/32, /*lr=*/0.01);
   model.eval();
   const double acc = model.accuracy(test.ids, test.lengths, test.labels);
   std::printf("  loss %.4f -> %.4f, held-out accuracy %.3f (chance ~0.5)\n", initial, final_loss, acc);
@@ -115,7 +91,7 @@ TEST(CNNLSTMBiGRUClassifier, PaddedBatchEqualsEachItemAlone) {
 
 TEST(CNNLSTMBiGRUClassifier, PooledLengthsAreCeil) {
   CNNLSTMBiGRUClassifier model(tiny_options().pool_size(3));
-  const Tensor l = model.pooled_lengths(Tensor::from_vector(std::vector<std::int64_t>{1, 3, 4, 7}, {4}), 4, 7);
+  const Tensor l = model.pooled_lengths(testing::lengths_of({1, 3, 4, 7}), 4, 7);
   EXPECT_EQ(l.to_double_vector(), (std::vector<double>{1, 1, 2, 3}));
   EXPECT_EQ(model.pooled_lengths(Tensor(), 2, 7).to_double_vector(), (std::vector<double>{3, 3}));
 }
@@ -126,7 +102,7 @@ TEST(CNNLSTMBiGRUClassifier, GradcheckFloat64) {
     CNNLSTMBiGRUClassifier model(tiny_options().embedding_dim(3).filters(3).lstm_hidden(3).gru_hidden(2).pooling(pooling).dropout(0.0));
     model.to(DType::f64);
     const Tensor ids = Tensor::from_vector(std::vector<std::int64_t>{1, 5, 7, 2, 11, 4, 3, 9, 10, 0, 0, 0, 6, 2, 8, 10, 5, 0}, {3, 6});
-    const Tensor lengths = Tensor::from_vector(std::vector<std::int64_t>{6, 3, 5}, {3});
+    const Tensor lengths = testing::lengths_of({6, 3, 5});
     EXPECT_EQ(testing::gradcheck([&](const std::vector<Tensor>&) { return testing::weighted_sum(model.forward(ids, lengths)); },
                                  model.parameters()),
               "")
@@ -138,11 +114,7 @@ TEST(CNNLSTMBiGRUClassifier, DropoutOnlyInTraining) {
   manual_seed(6);
   CNNLSTMBiGRUClassifier model(tiny_options().dropout(0.5));
   const TokenData d(4, 3);
-  model.eval();
-  const auto a = model.forward(d.ids, d.lengths).to_double_vector();
-  EXPECT_EQ(a, model.forward(d.ids, d.lengths).to_double_vector());
-  model.train();
-  EXPECT_NE(a, model.forward(d.ids, d.lengths).to_double_vector());
+  testing::expect_dropout_only_in_training(model, [&] { return model.forward(d.ids, d.lengths); });
 }
 
 TEST(CNNLSTMBiGRUClassifier, Float32AndFloat64Agree) {
@@ -150,11 +122,7 @@ TEST(CNNLSTMBiGRUClassifier, Float32AndFloat64Agree) {
   CNNLSTMBiGRUClassifier model(tiny_options());
   model.eval();
   const TokenData d(4, 5);
-  const Tensor y32 = model.forward(d.ids, d.lengths);
-  model.to(DType::f64);
-  const Tensor y64 = model.forward(d.ids, d.lengths);
-  ASSERT_EQ(y64.dtype(), DType::f64);
-  for (std::int64_t i = 0; i < y32.numel(); ++i) EXPECT_NEAR(y32.item(i), y64.item(i), 1e-5);
+  testing::expect_float64_matches_float32(model, [&](DType) { return model.forward(d.ids, d.lengths); }, 1e-5);
 }
 
 TEST(CNNLSTMBiGRUClassifier, SaveLoadRoundTripIsBitIdentical) {
@@ -162,35 +130,20 @@ TEST(CNNLSTMBiGRUClassifier, SaveLoadRoundTripIsBitIdentical) {
   CNNLSTMBiGRUClassifier model(tiny_options().kernel_size(5).pool_size(3).pooling("mean"));
   model.eval();
   const TokenData d(5, 4);
-  const std::string stem = temp_stem("roundtrip");
-  save_model(stem, model);
-  auto loaded = load_model<CNNLSTMBiGRUClassifier>(stem);
+  auto loaded = testing::save_and_reload(model, "clbg_roundtrip");
   loaded->eval();
   EXPECT_EQ(loaded->options().pooling(), "mean");
   EXPECT_EQ(loaded->options().pool_size(), 3);
-  EXPECT_EQ(model.forward(d.ids, d.lengths).to_double_vector(), loaded->forward(d.ids, d.lengths).to_double_vector());
-  for (const char* ext : {".safetensors", ".json"}) std::filesystem::remove(stem + ext);
+  testing::expect_bit_identical(model.forward(d.ids, d.lengths), loaded->forward(d.ids, d.lengths));
 }
 
-struct OtherModel : Model {
-  OtherModel() { register_parameter("w", Tensor::zeros({2})); }
-  std::string model_type() const override { return "other_model"; }
-  std::string config_json() const override { return "{}"; }
-};
-
 TEST(CNNLSTMBiGRUClassifier, RefusesCheckpointOfAnotherModel) {
-  const std::string stem = temp_stem("other");
-  save_model(stem, OtherModel());
-  const std::string msg = error_of([&] { load_model<CNNLSTMBiGRUClassifier>(stem); });
-  EXPECT_TRUE(contains(msg, "'other_model'") && contains(msg, "'cnn_lstm_bigru_classifier'")) << msg;
-  EXPECT_THROW(load_model<CNNLSTMBiGRUClassifier>(stem), StateDictError);
-  for (const char* ext : {".safetensors", ".json"}) std::filesystem::remove(stem + ext);
+  testing::expect_refuses_other_model<CNNLSTMBiGRUClassifier>();
 }
 
 TEST(CNNLSTMBiGRUClassifier, OptionsJson) {
   const auto o = tiny_options().kernel_size(5).pool_size(3).pooling("mean").dropout(0.1);
-  const auto back = CNNLSTMBiGRUClassifierOptions::from_json(o.to_json());
-  EXPECT_EQ(back.to_json(), o.to_json());
+  const auto back = testing::json_round_trip(o);
   EXPECT_EQ(back.kernel_size(), 5);
   EXPECT_EQ(back.pooling(), "mean");
   const auto defaults = CNNLSTMBiGRUClassifierOptions::from_json(R"({"vocab_size": 10, "num_classes": 2})");
@@ -222,13 +175,13 @@ TEST(CNNLSTMBiGRUClassifier, BadInput) {
   auto msg = [&](const Tensor& ids, const Tensor& len) { return error_of([&] { model.forward(ids, len); }); };
   EXPECT_TRUE(contains(msg(reshape(d.ids, {1, 2, -1}), Tensor()), "ids must be (B, T)"));
   EXPECT_TRUE(contains(msg(Tensor::zeros({2, 3}), Tensor()), "ids"));
-  EXPECT_TRUE(contains(msg(d.ids, Tensor::from_vector(std::vector<std::int64_t>{3, 4, 5}, {3})), "lengths must be (2)"));
-  EXPECT_TRUE(contains(msg(d.ids, Tensor::from_vector(std::vector<std::int64_t>{0, 3}, {2})), "lengths[0] = 0 is outside 1..12"));
-  EXPECT_TRUE(contains(msg(d.ids, Tensor::from_vector(std::vector<std::int64_t>{3, 13}, {2})), "lengths[1] = 13 is outside 1..12"));
+  EXPECT_TRUE(contains(msg(d.ids, testing::lengths_of({3, 4, 5})), "lengths must be (2)"));
+  EXPECT_TRUE(contains(msg(d.ids, testing::lengths_of({0, 3})), "lengths[0] = 0 is outside 1..12"));
+  EXPECT_TRUE(contains(msg(d.ids, testing::lengths_of({3, 13})), "lengths[1] = 13 is outside 1..12"));
   Tensor bad = d.ids.clone();
   bad.data<std::int64_t>()[1] = -1;
   EXPECT_THROW(model.forward(bad, d.lengths), ShapeError);
-  const std::string lab = error_of([&] { model.loss(d.ids, d.lengths, Tensor::from_vector(std::vector<std::int64_t>{2, 0}, {2})); });
+  const std::string lab = error_of([&] { model.loss(d.ids, d.lengths, testing::lengths_of({2, 0})); });
   EXPECT_TRUE(contains(lab, "labels[0] = 2 is outside 0..1")) << lab;
 }
 

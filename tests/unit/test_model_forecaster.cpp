@@ -1,16 +1,14 @@
 // Forecaster: learning to beat the seasonal-naive baseline, normalisation kept in the checkpoint,
 // windows / metrics / baseline helpers, float64 gradient check, options JSON and bad input.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 #include "birnn/birnn.hpp"
 #include "birnn/models/forecaster.hpp"
 #include "unit/gradcheck.hpp"
-#include "unit/test_util.hpp"
+#include "unit/model_test_util.hpp"
 
 namespace birnn {
 namespace {
@@ -57,20 +55,12 @@ TEST(Forecaster, BeatsSeasonalNaiveOnHeldOutWindows) {
   Forecaster model(ForecasterOptions(H).num_features(7).hidden_size(16));
   model.fit_normalization(slice(d.y, 0, train_days), slice(d.dow, 0, train_days));  // training data only
   EXPECT_NEAR(model.options().target_mean(), 100.8, 1.5);
-  Adam opt(model.parameters(), AdamOptions(1e-2));
   const std::int64_t N = train.inputs.size(0), B = 32;
-  double first = 0, last = 0;
-  for (int step = 0; step < 150; ++step) {
+  const auto [first, last] = testing::train_steps(model, 150, 1e-2, [&] {
     const std::int64_t start = static_cast<std::int64_t>(random_below(static_cast<std::uint64_t>(N - B + 1)));
     const Windows b = rows(train, start, B);
-    Tensor l = model.loss(b.inputs, b.features, b.targets);
-    if (step == 0) first = l.item();
-    last = l.item();
-    opt.zero_grad();
-    l.backward();
-    clip_grad_norm(model.parameters(), 1.0);
-    opt.step();
-  }
+    return model.loss(b.inputs, b.features, b.targets);
+  }, /*clip_norm=*/1.0);
   const Tensor pred = model.predict(test.inputs, test.features);
   const Tensor naive = seasonal_naive(test.inputs, 7, H);
   const double m_model = mape(pred, test.targets), m_naive = mape(naive, test.targets);
@@ -90,25 +80,13 @@ TEST(Forecaster, SavedModelPredictsInOriginalUnitsWithNoExtraState) {
   const Windows w = make_windows(d.y, d.dow, 10, 3, 5);
   const Tensor before = model.predict(w.inputs, w.features);
   EXPECT_GT(before.item(0), 50.0);  // original units, not the normalised scale
-  const std::string path = (std::filesystem::temp_directory_path() / ("birnn_test_forecaster_" + std::to_string(::getpid()))).string();
-  save_model(path, model);
-  auto loaded = load_model<Forecaster>(path);
+  auto loaded = testing::save_and_reload(model, "test_forecaster");
   EXPECT_EQ(loaded->options().target_mean(), model.options().target_mean());
   EXPECT_EQ(loaded->options().target_std(), model.options().target_std());
   EXPECT_EQ(loaded->options().feature_std(), model.options().feature_std());
   EXPECT_EQ(loaded->predict(w.inputs, w.features).to_double_vector(), before.to_double_vector());
 
-  class Other : public Model {
-   public:
-    std::string model_type() const override { return "char_language_model"; }
-    std::string config_json() const override { return "{}"; }
-  };
-  save_model(path + "_other", Other());
-  const std::string e = error_of([&] { load_model<Forecaster>(path + "_other"); });
-  EXPECT_TRUE(contains(e, "'char_language_model'") && contains(e, "'forecaster'")) << e;
-  EXPECT_THROW(load_model<Forecaster>(path + "_other"), StateDictError);
-  for (const auto& p : {path, path + "_other"})
-    for (const auto& f : {checkpoint_files(p).weights, checkpoint_files(p).sidecar}) std::filesystem::remove(f);
+  testing::expect_refuses_other_model<Forecaster>("char_language_model");
 }
 
 TEST(Forecaster, NormalisationIsAppliedAndUndone) {
@@ -200,9 +178,7 @@ TEST(Forecaster, EvalIsDeterministicDropoutOnlyInTraining) {
   manual_seed(6);
   Forecaster m(ForecasterOptions(3).hidden_size(8).num_layers(2).dropout(0.5));
   const Tensor x = f32({1, 2, 3, 4, 5}, {1, 5});
-  EXPECT_NE(m.forward(x).to_double_vector(), m.forward(x).to_double_vector());
-  m.eval();
-  EXPECT_EQ(m.forward(x).to_double_vector(), m.forward(x).to_double_vector());
+  testing::expect_dropout_only_in_training(m, [&] { return m.forward(x); });
 }
 
 TEST(Forecaster, StateDictHasPyTorchNames) {
@@ -216,8 +192,7 @@ TEST(Forecaster, StateDictHasPyTorchNames) {
 TEST(Forecaster, OptionsJsonRoundTripAndErrors) {
   const auto o = ForecasterOptions(5).num_features(2).cell("gru").hidden_size(7).num_layers(2).dropout(0.1).bidirectional(true)
                      .target_mean(0.1 + 0.2).target_std(1.0 / 3.0).feature_mean({1e-300, -2.5}).feature_std({0.7, 3.0});
-  const auto back = ForecasterOptions::from_json(o.to_json());
-  EXPECT_EQ(back.to_json(), o.to_json());
+  const auto back = testing::json_round_trip(o);
   EXPECT_EQ(back.target_mean(), 0.1 + 0.2);  // exact
   EXPECT_EQ(back.target_std(), 1.0 / 3.0);
   EXPECT_EQ(back.feature_mean(), o.feature_mean());

@@ -3,12 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
 
 #include "birnn/birnn.hpp"
 #include "birnn/models/last_step_classifier.hpp"
 #include "unit/gradcheck.hpp"
-#include "unit/test_util.hpp"
+#include "unit/model_test_util.hpp"
 
 namespace birnn {
 namespace {
@@ -41,27 +40,11 @@ Tensor rand_x(const Shape& s, DType dt = DType::f32) {
   return x.to(dt);
 }
 
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.shape(), b.shape());
-  double d = 0;
-  for (std::int64_t i = 0; i < a.numel(); ++i) d = std::max(d, std::abs(a.item(i) - b.item(i)));
-  return d;
-}
-
 void train_and_check(const Opts& o, int steps, double lr) {
   manual_seed(7);
   FirstSignData train(64, 8), test(200, 8);
   LastStepClassifier model(o);
-  Adam opt(model.parameters(), lr);
-  double first = 0, last = 0;
-  for (int s = 0; s < steps; ++s) {
-    Tensor loss = model.loss(train.x, train.labels, train.lengths);
-    if (s == 0) first = loss.item();
-    last = loss.item();
-    opt.zero_grad();
-    loss.backward();
-    opt.step();
-  }
+  const auto [first, last] = testing::train_steps(model, steps, lr, [&] { return model.loss(train.x, train.labels, train.lengths); });
   model.eval();
   const double acc = model.accuracy(test.x, test.labels, test.lengths);
   std::printf("[ learning ] %s: loss %.4f -> %.4f, held-out accuracy %.3f\n", o.to_json().c_str(), first, last, acc);
@@ -152,11 +135,7 @@ TEST(LastStepClassifier, Float64ForwardMatchesFloat32) {
   model.eval();
   const Tensor x = rand_x({2, 5, 3});
   const Tensor lengths = Tensor::from_vector(std::vector<std::int64_t>{3, 5}, {2});
-  const Tensor y32 = model.forward(x, lengths);
-  model.to(DType::f64);
-  const Tensor y64 = model.forward(x.to(DType::f64), lengths);
-  EXPECT_EQ(y64.dtype(), DType::f64);
-  EXPECT_LT(max_abs_diff(y32, y64), 1e-5);
+  testing::expect_float64_matches_float32(model, [&](DType dt) { return model.forward(x.to(dt), lengths); }, 1e-5);
   EXPECT_EQ(model.predict(x.to(DType::f64), lengths).dtype(), DType::i64);
 }
 
@@ -172,16 +151,12 @@ TEST(LastStepClassifier, DropoutOnlyInTraining) {
   manual_seed(4);
   LastStepClassifier model(Opts(2, 8, 2).num_layers(2).dropout(0.5));
   const Tensor x = rand_x({3, 4, 2});
-  const Tensor a = model.forward(x), b = model.forward(x);
-  EXPECT_GT(max_abs_diff(a, b), 0.0);
-  model.eval();
-  EXPECT_EQ(max_abs_diff(model.forward(x), model.forward(x)), 0.0);
+  testing::expect_dropout_only_in_training(model, [&] { return model.forward(x); });
 }
 
 TEST(LastStepClassifier, OptionsJsonRoundTrip) {
   const Opts o = Opts(3, 7, 5).cell(CellKind::gru_reset_before).num_layers(3).bidirectional(true).dropout(0.25);
-  const Opts back = Opts::from_json(o.to_json());
-  EXPECT_EQ(back.to_json(), o.to_json());
+  const Opts back = testing::json_round_trip(o);
   EXPECT_EQ(back.cell(), CellKind::gru_reset_before);
   EXPECT_EQ(back.num_layers(), 3);
   EXPECT_TRUE(back.bidirectional());
@@ -215,29 +190,13 @@ TEST(LastStepClassifier, SaveLoadRoundTripIsBitIdentical) {
   model.eval();
   const Tensor x = rand_x({3, 4, 3});
   const Tensor lengths = Tensor::from_vector(std::vector<std::int64_t>{4, 1, 2}, {3});
-  const std::string path = (std::filesystem::temp_directory_path() / ("birnn_lsc_" + std::to_string(::getpid()))).string();
-  save_model(path, model);
-  auto loaded = load_model<LastStepClassifier>(path);
+  auto loaded = testing::save_and_reload(model, "lsc");
   loaded->eval();
   EXPECT_EQ(loaded->options().to_json(), model.options().to_json());
-  const Tensor a = model.forward(x, lengths), b = loaded->forward(x, lengths);
-  ASSERT_EQ(a.shape(), b.shape());
-  for (std::int64_t i = 0; i < a.numel(); ++i) EXPECT_EQ(a.data<float>()[i], b.data<float>()[i]);
+  testing::expect_bit_identical(model.forward(x, lengths), loaded->forward(x, lengths));
 
   // A checkpoint of another model type is refused, naming both types.
-  struct Other : Model {
-    std::string model_type() const override { return "other_model"; }
-    std::string config_json() const override { return "{}"; }
-  } other;
-  const std::string other_path = path + "_other";
-  save_model(other_path, other);
-  const std::string e = error_of([&] { load_model<LastStepClassifier>(other_path); });
-  EXPECT_TRUE(contains(e, "'other_model'") && contains(e, "'last_step_classifier'")) << e;
-  EXPECT_THROW(load_model<LastStepClassifier>(other_path), StateDictError);
-  for (const std::string& p : {path, other_path}) {
-    const auto f = checkpoint_files(p);
-    std::filesystem::remove(f.weights), std::filesystem::remove(f.sidecar);
-  }
+  testing::expect_refuses_other_model<LastStepClassifier>();
 }
 
 TEST(LastStepClassifier, BadInput) {

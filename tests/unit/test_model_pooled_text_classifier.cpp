@@ -2,20 +2,19 @@
 // the whole model, save_model/load_model, options JSON and bad input.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <random>
-#include <unistd.h>
 
 #include "birnn/birnn.hpp"
 #include "birnn/models/pooled_text_classifier.hpp"
 #include "unit/gradcheck.hpp"
-#include "unit/test_util.hpp"
+#include "unit/model_test_util.hpp"
 
 namespace birnn {
 namespace {
 
 using testing::contains;
 using testing::error_of;
+using testing::rows;
 
 // Sequences of filler tokens 4..V-1 with one to three markers (ids 1, 2, 3) at random places; the class
 // is which marker comes first (0, 1, 2). Lengths vary in [4, T]; padding is id 0.
@@ -44,14 +43,8 @@ struct MarkerData {
 };
 
 // Rows [start, start + count) of a batch-first tensor.
-Tensor rows(const Tensor& t, std::int64_t start, std::int64_t count) { return narrow(t, 0, start, count).clone(); }
-
 PooledTextClassifierOptions tiny_options() {
   return PooledTextClassifierOptions(MarkerData::V, 3).embedding_dim(6).mlp_dim(5).hidden_size(4).num_layers(2).head_dim(5);
-}
-
-std::string temp_stem(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("birnn_ptc_" + std::to_string(::getpid()) + "_" + name)).string();
 }
 
 TEST(PooledTextClassifier, LearnsWhichMarkerComesFirst) {
@@ -64,24 +57,7 @@ TEST(PooledTextClassifier, LearnsWhichMarkerComesFirst) {
                                  .num_layers(1)
                                  .head_dim(16)
                                  .dropout(0.0));
-  Adam opt(model.parameters(), 0.01);
-  const std::int64_t B = 32;
-  auto epoch_loss = [&] {
-    NoGradGuard ng;
-    model.eval();
-    const double l = model.loss(train.ids, train.lengths, train.labels).item();
-    model.train();
-    return l;
-  };
-  const double initial = epoch_loss();
-  for (int epoch = 0; epoch < 6; ++epoch)
-    for (std::int64_t s = 0; s < 256; s += B) {
-      Tensor loss = model.loss(rows(train.ids, s, B), rows(train.lengths, s, B), rows(train.labels, s, B));
-      opt.zero_grad();
-      loss.backward();
-      opt.step();
-    }
-  const double final_loss = epoch_loss();
+  const auto [initial, final_loss] = testing::train_token_classifier(model, train, /*epochs=*/6, /*batch=*/32, /*lr=*/0.01);
   model.eval();
   const double acc = model.accuracy(test.ids, test.lengths, test.labels);
   std::printf("  loss %.4f -> %.4f, held-out accuracy %.3f (chance ~0.33)\n", initial, final_loss, acc);
@@ -124,7 +100,7 @@ TEST(PooledTextClassifier, GradcheckFloat64) {
     model.to(DType::f64);
     // real positions hold ids 1..V-1 (the padding row gets no gradient, as in torch), padding holds 0
     const Tensor ids = Tensor::from_vector(std::vector<std::int64_t>{1, 5, 7, 2, 11, 4, 3, 9, 0, 0, 0, 0, 6, 2, 8, 10, 0, 0}, {3, 6});
-    const Tensor lengths = Tensor::from_vector(std::vector<std::int64_t>{6, 2, 4}, {3});
+    const Tensor lengths = testing::lengths_of({6, 2, 4});
     EXPECT_EQ(testing::gradcheck([&](const std::vector<Tensor>&) { return testing::weighted_sum(model.forward(ids, lengths)); },
                                  model.parameters()),
               "")
@@ -136,11 +112,7 @@ TEST(PooledTextClassifier, DropoutOnlyInTraining) {
   manual_seed(6);
   PooledTextClassifier model(tiny_options().dropout(0.5));
   const MarkerData d(4, 3);
-  model.eval();
-  const auto a = model.forward(d.ids, d.lengths).to_double_vector();
-  EXPECT_EQ(a, model.forward(d.ids, d.lengths).to_double_vector());
-  model.train();
-  EXPECT_NE(a, model.forward(d.ids, d.lengths).to_double_vector());
+  testing::expect_dropout_only_in_training(model, [&] { return model.forward(d.ids, d.lengths); });
 }
 
 TEST(PooledTextClassifier, Float32AndFloat64Agree) {
@@ -148,11 +120,7 @@ TEST(PooledTextClassifier, Float32AndFloat64Agree) {
   PooledTextClassifier model(tiny_options());
   model.eval();
   const MarkerData d(4, 5);
-  const Tensor y32 = model.forward(d.ids, d.lengths);
-  model.to(DType::f64);
-  const Tensor y64 = model.forward(d.ids, d.lengths);
-  ASSERT_EQ(y64.dtype(), DType::f64);
-  for (std::int64_t i = 0; i < y32.numel(); ++i) EXPECT_NEAR(y32.item(i), y64.item(i), 1e-5);
+  testing::expect_float64_matches_float32(model, [&](DType) { return model.forward(d.ids, d.lengths); }, 1e-5);
 }
 
 TEST(PooledTextClassifier, SaveLoadRoundTripIsBitIdentical) {
@@ -160,38 +128,22 @@ TEST(PooledTextClassifier, SaveLoadRoundTripIsBitIdentical) {
   PooledTextClassifier model(tiny_options().bidirectional(false).num_layers(3));
   model.eval();
   const MarkerData d(5, 4);
-  const std::string stem = temp_stem("roundtrip");
-  save_model(stem, model, {{"tokens", {"<pad>", "a"}}});
   CheckpointInfo info;
-  auto loaded = load_model<PooledTextClassifier>(stem, &info);
+  auto loaded = testing::save_and_reload(model, "ptc_roundtrip", {{"tokens", {"<pad>", "a"}}}, &info);
   loaded->eval();
   EXPECT_EQ(info.model_type, "pooled_text_classifier");
   EXPECT_EQ(loaded->options().num_layers(), 3);
   EXPECT_FALSE(loaded->options().bidirectional());
-  EXPECT_EQ(model.forward(d.ids, d.lengths).to_double_vector(), loaded->forward(d.ids, d.lengths).to_double_vector());
-  for (const char* ext : {".safetensors", ".json"}) std::filesystem::remove(stem + ext);
+  testing::expect_bit_identical(model.forward(d.ids, d.lengths), loaded->forward(d.ids, d.lengths));
 }
 
-// Another model type, to check that load_model refuses it.
-struct OtherModel : Model {
-  OtherModel() { register_parameter("w", Tensor::zeros({2})); }
-  std::string model_type() const override { return "other_model"; }
-  std::string config_json() const override { return "{}"; }
-};
-
 TEST(PooledTextClassifier, RefusesCheckpointOfAnotherModel) {
-  const std::string stem = temp_stem("other");
-  save_model(stem, OtherModel());
-  const std::string msg = error_of([&] { load_model<PooledTextClassifier>(stem); });
-  EXPECT_TRUE(contains(msg, "'other_model'") && contains(msg, "'pooled_text_classifier'")) << msg;
-  EXPECT_THROW(load_model<PooledTextClassifier>(stem), StateDictError);
-  for (const char* ext : {".safetensors", ".json"}) std::filesystem::remove(stem + ext);
+  testing::expect_refuses_other_model<PooledTextClassifier>();
 }
 
 TEST(PooledTextClassifier, OptionsJson) {
   const auto o = tiny_options().bidirectional(false).lstm_dropout(0.25).dropout(0.1);
-  const auto back = PooledTextClassifierOptions::from_json(o.to_json());
-  EXPECT_EQ(back.to_json(), o.to_json());
+  const auto back = testing::json_round_trip(o);
   EXPECT_EQ(back.num_layers(), 2);
   EXPECT_EQ(back.lstm_dropout(), 0.25);
   EXPECT_FALSE(back.bidirectional());
@@ -226,16 +178,16 @@ TEST(PooledTextClassifier, BadInput) {
   auto msg = [&](const Tensor& ids, const Tensor& len) { return error_of([&] { model.forward(ids, len); }); };
   EXPECT_TRUE(contains(msg(reshape(d.ids, {-1}), Tensor()), "ids must be (B, T)"));
   EXPECT_TRUE(contains(msg(Tensor::zeros({2, 3}), Tensor()), "ids"));  // float ids
-  EXPECT_TRUE(contains(msg(d.ids, Tensor::from_vector(std::vector<std::int64_t>{3}, {1})), "lengths must be (2)"));
-  EXPECT_TRUE(contains(msg(d.ids, Tensor::from_vector(std::vector<std::int64_t>{3, 0}, {2})), "lengths[1] = 0 is outside 1..10"));
-  EXPECT_TRUE(contains(msg(d.ids, Tensor::from_vector(std::vector<std::int64_t>{11, 3}, {2})), "lengths[0] = 11 is outside 1..10"));
+  EXPECT_TRUE(contains(msg(d.ids, testing::lengths_of({3})), "lengths must be (2)"));
+  EXPECT_TRUE(contains(msg(d.ids, testing::lengths_of({3, 0})), "lengths[1] = 0 is outside 1..10"));
+  EXPECT_TRUE(contains(msg(d.ids, testing::lengths_of({11, 3})), "lengths[0] = 11 is outside 1..10"));
   Tensor bad = d.ids.clone();
   bad.data<std::int64_t>()[3] = MarkerData::V;
   EXPECT_THROW(model.forward(bad, d.lengths), ShapeError);
   EXPECT_TRUE(contains(msg(bad, d.lengths), std::to_string(MarkerData::V))) << msg(bad, d.lengths);
-  const std::string lab = error_of([&] { model.loss(d.ids, d.lengths, Tensor::from_vector(std::vector<std::int64_t>{0, 3}, {2})); });
+  const std::string lab = error_of([&] { model.loss(d.ids, d.lengths, testing::lengths_of({0, 3})); });
   EXPECT_TRUE(contains(lab, "labels[1] = 3 is outside 0..2")) << lab;
-  EXPECT_THROW(model.loss(d.ids, d.lengths, Tensor::from_vector(std::vector<std::int64_t>{0}, {1})), ShapeError);
+  EXPECT_THROW(model.loss(d.ids, d.lengths, testing::lengths_of({0})), ShapeError);
 }
 
 }  // namespace

@@ -98,6 +98,45 @@ Upstream::Upstream(const Tensor& g, Reduction r, double denom) {
   }
 }
 
+std::vector<Tensor> ElementwiseLossNode::backward(const std::vector<Tensor>& g) {
+  const Tensor &x = inputs[0], &y = inputs[1];
+  std::vector<Tensor> r(2);
+  if (needs_grad(0)) r[0] = Tensor::zeros(x.shape(), x.dtype());
+  if (needs_grad(1)) r[1] = Tensor::zeros(x.shape(), x.dtype());
+  const Upstream up(g[0], reduction, denom);
+  dispatch_floating(x.dtype(), name(), [&](auto tag) {
+    using T = decltype(tag);
+    const T *xv = x.data<T>(), *yv = y.data<T>();
+    for (std::int64_t i = 0; i < x.numel(); ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      if (!counted[k]) continue;
+      double dx = 0, dy = 0;
+      gradients(k, up(i), xv[i], yv[i], r[0].defined() ? &dx : nullptr, r[1].defined() ? &dy : nullptr);
+      if (r[0].defined()) r[0].data<T>()[i] = static_cast<T>(dx);
+      if (r[1].defined()) r[1].data<T>()[i] = static_cast<T>(dy);
+    }
+  });
+  return r;
+}
+
+Tensor record_loss(const std::shared_ptr<ElementwiseLossNode>& node, const Tensor& input, const Tensor& target) {
+  std::vector<double> values(static_cast<std::size_t>(input.numel()), 0.0);
+  dispatch_floating(input.dtype(), node->name(), [&](auto tag) {
+    using T = decltype(tag);
+    const T *x = input.data<T>(), *y = target.data<T>();
+    for (std::int64_t i = 0; i < input.numel(); ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      if (!node->counted[k]) continue;
+      values[k] = node->value(k, x[i], y[i]);
+      node->denom += 1;
+    }
+  });
+  Tensor out = reduce(values, input.shape(), input.dtype(), node->reduction, node->denom);
+  node->inputs = {input, target};
+  autograd::record(node, {&out});
+  return out;
+}
+
 std::vector<double> broadcast_to(const Tensor& w, const Shape& shape, const std::string& what) {
   if (!w.defined()) return {};
   const Shape& ws = w.shape();

@@ -2,9 +2,11 @@
 // reduction of per-element values, and the upstream factor each element gets in backward.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "birnn/autograd.hpp"
 #include "birnn/loss.hpp"
 
 namespace birnn::loss_detail {
@@ -37,5 +39,24 @@ class Upstream {
 
 /// w broadcast (numpy rules, right-aligned) to `shape`, as doubles; empty if w is undefined.
 std::vector<double> broadcast_to(const Tensor& w, const Shape& shape, const std::string& what);
+
+/// The node of a loss with one value per counted element of (input, target), two tensors of one shape,
+/// then reduced (mse_loss, binary_cross_entropy_with_logits). A subclass gives element i's value and its
+/// gradients; the loops, the reduction and the writing of only the needed gradients are here.
+struct ElementwiseLossNode : autograd::Node {
+  std::vector<unsigned char> counted;  // set before record_loss
+  Reduction reduction = Reduction::mean;
+  double denom = 0;  // the number of counted elements (set by record_loss)
+  /// Element i's loss at x = input[i], y = target[i].
+  virtual double value(std::size_t i, double x, double y) const = 0;
+  /// u times d value / d x into *dx and u times d value / d y into *dy, each only if not null (u: element i's
+  /// upstream factor).
+  virtual void gradients(std::size_t i, double u, double x, double y, double* dx, double* dy) const = 0;
+  std::vector<Tensor> backward(const std::vector<Tensor>& g) override;
+};
+
+/// The reduced loss of node's values over input and target (of one shape, checked by the caller), with node
+/// recorded as its grad_fn.
+Tensor record_loss(const std::shared_ptr<ElementwiseLossNode>& node, const Tensor& input, const Tensor& target);
 
 }  // namespace birnn::loss_detail

@@ -1,5 +1,4 @@
 // mse_loss: (input - target)^2 with reduction and mask.
-#include "birnn/autograd.hpp"
 #include "birnn/loss.hpp"
 #include "core/dispatch.hpp"
 #include "core/ops/loss_common.hpp"
@@ -8,29 +7,14 @@ namespace birnn {
 
 namespace {
 
-struct MSELossNode : autograd::Node {
-  std::vector<unsigned char> counted;
-  Reduction reduction = Reduction::mean;
-  double denom = 0;
+struct MSELossNode : loss_detail::ElementwiseLossNode {
   const char* name() const override { return "mse_loss"; }
-  std::vector<Tensor> backward(const std::vector<Tensor>& g) override {
+  double value(std::size_t, double x, double y) const override { return (x - y) * (x - y); }
+  void gradients(std::size_t, double up, double x, double y, double* dx, double* dy) const override {
     // d/dx = 2 (x - y) = -d/dy
-    const Tensor &x = inputs[0], &y = inputs[1];
-    std::vector<Tensor> r(2);
-    if (needs_grad(0)) r[0] = Tensor::zeros(x.shape(), x.dtype());
-    if (needs_grad(1)) r[1] = Tensor::zeros(x.shape(), x.dtype());
-    const loss_detail::Upstream up(g[0], reduction, denom);
-    dispatch_floating(x.dtype(), "mse_loss", [&](auto tag) {
-      using T = decltype(tag);
-      const T *xv = x.data<T>(), *yv = y.data<T>();
-      for (std::int64_t i = 0; i < x.numel(); ++i) {
-        if (!counted[static_cast<std::size_t>(i)]) continue;
-        const double d = up(i) * 2.0 * (static_cast<double>(xv[i]) - static_cast<double>(yv[i]));
-        if (r[0].defined()) r[0].data<T>()[i] = static_cast<T>(d);
-        if (r[1].defined()) r[1].data<T>()[i] = static_cast<T>(-d);
-      }
-    });
-    return r;
+    const double d = up * 2.0 * (x - y);
+    if (dx) *dx = d;
+    if (dy) *dy = -d;
   }
 };
 
@@ -41,21 +25,7 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossOptions&
   auto node = std::make_shared<MSELossNode>();
   node->counted = loss_detail::counted_elements(input.shape(), o.mask(), o.lengths(), o.batch_first(), "mse_loss");
   node->reduction = o.reduction();
-  std::vector<double> values(static_cast<std::size_t>(input.numel()), 0.0);
-  dispatch_floating(input.dtype(), "mse_loss", [&](auto tag) {
-    using T = decltype(tag);
-    const T *x = input.data<T>(), *y = target.data<T>();
-    for (std::int64_t i = 0; i < input.numel(); ++i) {
-      if (!node->counted[static_cast<std::size_t>(i)]) continue;
-      const double d = static_cast<double>(x[i]) - static_cast<double>(y[i]);
-      values[static_cast<std::size_t>(i)] = d * d;
-      node->denom += 1;
-    }
-  });
-  Tensor out = loss_detail::reduce(values, input.shape(), input.dtype(), o.reduction(), node->denom);
-  node->inputs = {input, target};
-  autograd::record(node, {&out});
-  return out;
+  return loss_detail::record_loss(node, input, target);
 }
 
 }  // namespace birnn
