@@ -13,5 +13,6 @@ int cmd_eval(const std::vector<std::string>& args);
 int cmd_predict(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
+int cmd_generate(const std::vector<std::string>& args);
 
 }  // namespace birnn::cli

@@ -18,6 +18,7 @@ const char* kUsage =
     "  train   train a task's model (pos, spam, charlm, births) with progress, checkpoints, --resume\n"
     "  eval    metrics of a trained model on its held-out split\n"
     "  predict predictions of a trained model for each input line\n"
+    "  generate text from a character language model (charlm): prompt, temperature or greedy, seed\n"
     "  info    what a checkpoint holds: model, parameters per tensor, vocabularies, training notes\n"
     "  compare RNN vs LSTM vs GRU and their bidirectional forms on one task (adding): table, report, charts\n"
     "\n"
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
     if (cmd == "predict") return birnn::cli::cmd_predict(rest);
     if (cmd == "info") return birnn::cli::cmd_info(rest);
     if (cmd == "compare") return birnn::cli::cmd_compare(rest);
+    if (cmd == "generate") return birnn::cli::cmd_generate(rest);
     std::fprintf(stderr, "birnn: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return 2;
   } catch (const birnn::Error& e) {

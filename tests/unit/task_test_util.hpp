@@ -1,0 +1,61 @@
+// Helpers for the task tests: a few epochs through the Task API, an environment variable set for a
+// test's lifetime, and a data cache holding a committed sample as if `birnn data fetch` had put it there.
+#pragma once
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "birnn/birnn.hpp"
+#include "birnn/tasks/task.hpp"
+#include "data_test_util.hpp"
+
+namespace birnn::testing {
+
+/// Trains task's model for `epochs` epochs with Adam(lr); returns the mean batch loss of each epoch.
+inline std::vector<double> train_task(tasks::Task& task, std::int64_t epochs, double lr) {
+  Adam opt(task.model().parameters(), AdamOptions(lr));
+  std::vector<double> means;
+  for (std::int64_t e = 0; e < epochs; ++e) {
+    task.start_epoch(e);
+    double sum = 0;
+    for (std::int64_t b = 0; b < task.batches_per_epoch(); ++b) {
+      Tensor loss = task.batch_loss(b);
+      opt.zero_grad();
+      loss.backward();
+      opt.step();
+      sum += loss.item();
+    }
+    means.push_back(sum / static_cast<double>(task.batches_per_epoch()));
+  }
+  return means;
+}
+
+/// Sets an environment variable for the scope's lifetime.
+class ScopedEnvVar {
+ public:
+  ScopedEnvVar(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnvVar() { had_ ? ::setenv(name_, old_.c_str(), 1) : ::unsetenv(name_); }
+  ScopedEnvVar(const ScopedEnvVar&) = delete;
+  ScopedEnvVar& operator=(const ScopedEnvVar&) = delete;
+
+ private:
+  const char* name_;
+  std::string old_;
+  bool had_ = false;
+};
+
+/// Copies tests/data/<sample> to <cache>/<name> with the completion marker, so fetch_dataset(name) reads
+/// it without the network. Returns the cache folder (for BIRNN_DATA_DIR).
+inline std::string fake_cache(const TempDir& d, const std::string& name, const std::string& sample_dir) {
+  const std::filesystem::path dst = std::filesystem::path(d.path()) / "cache" / name;
+  std::filesystem::create_directories(dst);
+  std::filesystem::copy(sample(sample_dir), dst, std::filesystem::copy_options::recursive);
+  d.write("cache/" + name + "/.birnn-complete", "package test sample\n");
+  return (std::filesystem::path(d.path()) / "cache").string();
+}
+
+}  // namespace birnn::testing

@@ -1,0 +1,158 @@
+// The `pos` task through the Task API: data on the committed samples (CoNLL file and the Brown sample as a
+// cached data set), a tiny training run whose loss falls, metrics, predict's format, a checkpoint round
+// trip and bad input.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "birnn/birnn.hpp"
+#include "birnn/data/data.hpp"
+#include "birnn/models/model.hpp"
+#include "birnn/tasks/task.hpp"
+#include "task_test_util.hpp"
+#include "test_util.hpp"
+
+using namespace birnn;
+using birnn::testing::sample;
+using birnn::testing::error_of;
+using birnn::testing::TempDir;
+
+namespace {
+
+tasks::TrainConfig small_config(const std::string& data) {
+  tasks::TrainConfig c;
+  c.task = "pos";
+  c.data = data;
+  c.hidden = 16;
+  c.embedding = 16;
+  c.dropout = 0.0;
+  c.batch = 4;
+  return c;
+}
+
+}  // namespace
+
+TEST(TaskPos, PreparesSplitsAndVocabulariesFromConll) {
+  manual_seed(1);
+  auto task = tasks::make_task("pos");
+  task->prepare(small_config(sample("tasks/pos_sample.conll")));
+  // 32 sentences: 3 held out (i % 10 == 9), 29 in the training part, 1 of them dev (i % 20 == 19).
+  EXPECT_EQ(task->batches_per_epoch(), 7);  // 28 sentences / 4
+  const auto v = task->vocabularies();
+  ASSERT_EQ(v.count("words") + v.count("chars") + v.count("tags"), 3u);
+  EXPECT_EQ(v.at("words")[0], "<pad>");
+  EXPECT_EQ(v.at("words")[1], "<unk>");
+  EXPECT_EQ(v.at("tags")[0], "nn");  // most frequent tag first, no reserved entries
+  EXPECT_EQ(task->config().hidden, 16);
+  EXPECT_EQ(task->config().layers, 1);   // defaults filled in
+  EXPECT_EQ(task->config().cell, "lstm");
+  EXPECT_GT(task->config().epochs, 0);
+  EXPECT_EQ(task->unit(), "tokens");
+}
+
+TEST(TaskPos, LossFallsAndMetricsAreSane) {
+  set_num_threads(1);
+  manual_seed(3);
+  auto task = tasks::make_task("pos");
+  task->prepare(small_config(sample("tasks/pos_sample.conll")));
+  const auto losses = birnn::testing::train_task(*task, 6, 0.02);
+  EXPECT_LT(losses.back(), 0.6 * losses.front());
+  EXPECT_GT(task->batch_units(0), 0);
+  for (auto split : {tasks::Split::train, tasks::Split::dev, tasks::Split::test}) {
+    const tasks::EvalResult r = task->evaluate(split);
+    EXPECT_EQ(r.primary, "accuracy");
+    EXPECT_TRUE(r.higher_is_better);
+    for (const char* m : {"accuracy", "oov_accuracy", "oov_rate", "baseline"}) {
+      EXPECT_GE(r.value(m), 0.0) << m;
+      EXPECT_LE(r.value(m), 1.0) << m;
+    }
+    EXPECT_GT(r.value("loss"), 0.0);
+  }
+  EXPECT_GT(task->evaluate(tasks::Split::train).value("accuracy"), 0.5);
+  EXPECT_DOUBLE_EQ(task->evaluate(tasks::Split::train).value("oov_rate"), task->evaluate(tasks::Split::train).value("oov_rate"));
+}
+
+TEST(TaskPos, PredictWritesWordSlashTag) {
+  manual_seed(4);
+  auto task = tasks::make_task("pos");
+  task->prepare(small_config(sample("tasks/pos_sample.conll")));
+  std::istringstream in("The jury said it\n\n  Zyxwv  ran .\n");
+  std::ostringstream out;
+  task->predict(in, out);
+  const auto tags = task->vocabularies().at("tags");
+  std::istringstream lines(out.str());
+  std::vector<std::string> got;
+  for (std::string l; std::getline(lines, l);) got.push_back(l);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[1], "");
+  const auto first = data::split_whitespace(got[0]), third = data::split_whitespace(got[2]);
+  ASSERT_EQ(first.size(), 4u);
+  ASSERT_EQ(third.size(), 3u);
+  EXPECT_EQ(first[0].rfind("The/", 0), 0u);
+  EXPECT_EQ(third[0].rfind("Zyxwv/", 0), 0u);  // words are written as given (unknown ones too)
+  for (const auto& w : first) EXPECT_NE(std::find(tags.begin(), tags.end(), w.substr(w.rfind('/') + 1)), tags.end()) << w;
+}
+
+TEST(TaskPos, CheckpointRoundTripGivesTheSameMetrics) {
+  set_num_threads(1);
+  manual_seed(5);
+  TempDir d;
+  auto task = tasks::make_task("pos");
+  task->prepare(small_config(sample("tasks/pos_sample.conll")));
+  birnn::testing::train_task(*task, 1, 0.01);
+  const std::string ckpt = d.path() + "/best";
+  save_model(ckpt, task->model(), task->vocabularies(), {});
+  auto again = tasks::make_task("pos");
+  again->prepare_for(ckpt, task->config());
+  for (auto split : {tasks::Split::dev, tasks::Split::test})
+    EXPECT_DOUBLE_EQ(again->evaluate(split).value("accuracy"), task->evaluate(split).value("accuracy"));
+  std::istringstream in1("The jury said it\n"), in2("The jury said it\n");
+  std::ostringstream o1, o2;
+  task->predict(in1, o1);
+  again->predict(in2, o2);
+  EXPECT_EQ(o1.str(), o2.str());
+
+  // Data with a tag the model has never had: a vocabulary mismatch naming tag, file and line.
+  const std::string other = d.write("other.conll", "The\tat\njury\tnn\n\nA\tzz-new\n");
+  tasks::TrainConfig c = task->config();
+  c.data = other;
+  const std::string msg = error_of([&] { tasks::make_task("pos")->prepare_for(ckpt, c); });
+  EXPECT_NE(msg.find("vocabulary mismatch"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("zz-new"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(other + ":4"), std::string::npos) << msg;
+}
+
+TEST(TaskPos, ReadsTheBrownDataSetFromTheCache) {
+  TempDir d;
+  birnn::testing::ScopedEnvVar env("BIRNN_DATA_DIR", birnn::testing::fake_cache(d, "brown", "brown"));
+  manual_seed(6);
+  auto task = tasks::make_task("pos");
+  task->prepare(small_config(""));
+  // The sample's 29 training sentences (ca01..ca09, cb01): 28 train + 1 dev; ca10 is held out.
+  EXPECT_EQ(task->batches_per_epoch(), 7);
+  const tasks::EvalResult r = task->evaluate(tasks::Split::test);
+  EXPECT_GT(r.value("baseline"), 0.0);
+}
+
+TEST(TaskPos, BadInputGivesTypedErrorsNamingFileAndLine) {
+  TempDir d;
+  auto prepare = [&](const std::string& path, std::int64_t max_length = 0) {
+    auto c = small_config(path);
+    c.max_length = max_length;
+    tasks::make_task("pos")->prepare(c);
+  };
+  const std::string missing = d.path() + "/missing.conll";
+  EXPECT_NE(error_of([&] { prepare(missing); }).find(missing), std::string::npos);
+  const std::string no_tab = d.write("no_tab.conll", "The\tat\njury nn\n");
+  EXPECT_NE(error_of([&] { prepare(no_tab); }).find(no_tab + ":2"), std::string::npos) << error_of([&] { prepare(no_tab); });
+  const std::string empty = d.write("empty.conll", "");
+  EXPECT_NE(error_of([&] { prepare(empty); }).find(empty), std::string::npos);
+  const std::string bad_utf8 = d.write("bad.conll", "The\tat\nj\xff\tnn\n");
+  EXPECT_NE(error_of([&] { prepare(bad_utf8); }).find(bad_utf8 + ":2"), std::string::npos);
+  const std::string long_sentence = d.write("long.conll", "a\tat\nb\tnn\nc\tnn\nd\tnn\n\ne\tnn\n");
+  EXPECT_NE(error_of([&] { prepare(long_sentence, 3); }).find(long_sentence + ":1"), std::string::npos)
+      << error_of([&] { prepare(long_sentence, 3); });
+  auto c = small_config(sample("tasks/pos_sample.conll"));
+  c.cell = "gru";
+  EXPECT_THROW(tasks::make_task("pos")->prepare(c), OptionError);
+}

@@ -1,0 +1,145 @@
+// The `spam` task through the Task API: data on the committed samples (a label<TAB>text file, a JSONL
+// file and the SpamAssassin sample as a cached data set), a tiny training run whose loss falls, metrics,
+// predict's format, a checkpoint round trip and bad input.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "birnn/birnn.hpp"
+#include "birnn/models/model.hpp"
+#include "birnn/tasks/task.hpp"
+#include "task_test_util.hpp"
+#include "test_util.hpp"
+
+using namespace birnn;
+using birnn::testing::error_of;
+using birnn::testing::sample;
+using birnn::testing::TempDir;
+
+namespace {
+
+tasks::TrainConfig small_config(const std::string& data) {
+  tasks::TrainConfig c;
+  c.task = "spam";
+  c.data = data;
+  c.hidden = 8;
+  c.embedding = 8;
+  c.dropout = 0.0;
+  c.batch = 4;
+  return c;
+}
+
+}  // namespace
+
+TEST(TaskSpam, PreparesSplitsAndVocabularyFromTsv) {
+  manual_seed(1);
+  auto task = tasks::make_task("spam");
+  task->prepare(small_config(sample("tasks/spam_sample.tsv")));
+  // 40 lines: 4 held out (i % 10 == 9), 36 in the training part, 1 of them dev (i % 20 == 19).
+  EXPECT_EQ(task->batches_per_epoch(), 9);  // 35 / 4
+  const auto v = task->vocabularies();
+  EXPECT_EQ(v.at("words")[1], "<unk>");
+  EXPECT_EQ(v.at("labels"), (std::vector<std::string>{"ham", "spam"}));
+  EXPECT_EQ(task->config().cell, "gru");
+  EXPECT_EQ(task->config().max_length, 600);
+}
+
+TEST(TaskSpam, LossFallsAndMetricsAreSane) {
+  set_num_threads(1);
+  manual_seed(2);
+  auto task = tasks::make_task("spam");
+  task->prepare(small_config(sample("tasks/spam_sample.tsv")));
+  const auto losses = birnn::testing::train_task(*task, 8, 0.02);
+  EXPECT_LT(losses.back(), 0.5 * losses.front());
+  EXPECT_GT(task->batch_units(0), 0);
+  const tasks::EvalResult train = task->evaluate(tasks::Split::train);
+  EXPECT_GE(train.value("accuracy"), 0.9);
+  for (auto split : {tasks::Split::dev, tasks::Split::test}) {
+    const tasks::EvalResult r = task->evaluate(split);
+    EXPECT_EQ(r.primary, "accuracy");
+    for (const char* m : {"accuracy", "precision", "recall", "f1"}) {
+      EXPECT_GE(r.value(m), 0.0) << m;
+      EXPECT_LE(r.value(m), 1.0) << m;
+    }
+    EXPECT_GT(r.value("loss"), 0.0);
+  }
+}
+
+TEST(TaskSpam, PredictWritesLabelTabProbability) {
+  manual_seed(3);
+  auto task = tasks::make_task("spam");
+  task->prepare(small_config(sample("tasks/spam_sample.tsv")));
+  std::istringstream in("free money click here now!!!\n\nmeeting notes attached\n");
+  std::ostringstream out;
+  task->predict(in, out);
+  std::istringstream lines(out.str());
+  int n = 0;
+  for (std::string l; std::getline(lines, l); ++n) {
+    const auto tab = l.find('\t');
+    ASSERT_NE(tab, std::string::npos) << l;
+    const std::string label = l.substr(0, tab);
+    const double p = std::stod(l.substr(tab + 1));
+    EXPECT_TRUE(label == "spam" || label == "ham") << l;
+    EXPECT_GE(p, 0.0);
+    EXPECT_LE(p, 1.0);
+    EXPECT_EQ(label == "spam", p >= 0.5) << l;
+  }
+  EXPECT_EQ(n, 3);  // one line out per line in, the empty one too
+}
+
+TEST(TaskSpam, CheckpointRoundTripAndJsonl) {
+  set_num_threads(1);
+  manual_seed(4);
+  TempDir d;
+  auto task = tasks::make_task("spam");
+  task->prepare(small_config(sample("tasks/spam_sample.tsv")));
+  birnn::testing::train_task(*task, 1, 0.01);
+  const std::string ckpt = d.path() + "/best";
+  save_model(ckpt, task->model(), task->vocabularies(), {});
+  auto again = tasks::make_task("spam");
+  again->prepare_for(ckpt, task->config());
+  EXPECT_DOUBLE_EQ(again->evaluate(tasks::Split::test).value("accuracy"), task->evaluate(tasks::Split::test).value("accuracy"));
+  EXPECT_DOUBLE_EQ(again->evaluate(tasks::Split::dev).value("loss"), task->evaluate(tasks::Split::dev).value("loss"));
+
+  // The same model on a JSONL file (chosen by the extension); an unknown label names label, file and line.
+  tasks::TrainConfig c = task->config();
+  c.data = d.write("mails.jsonl", "{\"label\": \"spam\", \"text\": \"free money\"}\n{\"label\": \"ham\", \"text\": \"see you at lunch\"}\n");
+  auto on_jsonl = tasks::make_task("spam");
+  on_jsonl->prepare_for(ckpt, c);
+  EXPECT_GE(on_jsonl->evaluate(tasks::Split::train).value("accuracy"), 0.0);
+  c.data = d.write("odd.jsonl", "{\"label\": \"spam\", \"text\": \"free money\"}\n{\"label\": \"phishing\", \"text\": \"verify now\"}\n");
+  const std::string msg = error_of([&] { tasks::make_task("spam")->prepare_for(ckpt, c); });
+  EXPECT_NE(msg.find("phishing"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(c.data + ":2"), std::string::npos) << msg;
+}
+
+TEST(TaskSpam, ReadsTheSpamAssassinDataSetFromTheCache) {
+  TempDir d;
+  birnn::testing::ScopedEnvVar env("BIRNN_DATA_DIR", birnn::testing::fake_cache(d, "spam-assassin", "spam-assassin"));
+  manual_seed(5);
+  auto task = tasks::make_task("spam");
+  task->prepare(small_config(""));
+  EXPECT_GT(task->batches_per_epoch(), 0);
+  const tasks::EvalResult r = task->evaluate(tasks::Split::train);
+  EXPECT_GE(r.value("accuracy"), 0.0);
+}
+
+TEST(TaskSpam, BadInputGivesTypedErrorsNamingFileAndLine) {
+  TempDir d;
+  auto prepare = [&](const std::string& path) { tasks::make_task("spam")->prepare(small_config(path)); };
+  const std::string missing = d.path() + "/missing.tsv";
+  EXPECT_NE(error_of([&] { prepare(missing); }).find(missing), std::string::npos);
+  const std::string no_tab = d.write("no_tab.tsv", "ham\thello there\nspam free money\n");
+  EXPECT_NE(error_of([&] { prepare(no_tab); }).find(no_tab + ":2"), std::string::npos) << error_of([&] { prepare(no_tab); });
+  const std::string bad_label = d.write("bad_label.tsv", "ham\thello there\nmaybe\tfree money\n");
+  EXPECT_NE(error_of([&] { prepare(bad_label); }).find(bad_label + ":2"), std::string::npos) << error_of([&] { prepare(bad_label); });
+  const std::string bad_json = d.write("bad.jsonl", "{\"label\": \"ham\", \"text\": \"hi\"}\n{not json\n");
+  EXPECT_NE(error_of([&] { prepare(bad_json); }).find(bad_json + ":2"), std::string::npos) << error_of([&] { prepare(bad_json); });
+  const std::string bad_utf8 = d.write("bad.tsv", "ham\thello\nspam\tfr\xff" "ee\n");
+  EXPECT_NE(error_of([&] { prepare(bad_utf8); }).find(bad_utf8 + ":2"), std::string::npos);
+  const std::string empty = d.write("empty.tsv", "");
+  EXPECT_NE(error_of([&] { prepare(empty); }).find(empty), std::string::npos);
+  auto c = small_config(sample("tasks/spam_sample.tsv"));
+  c.bidirectional = 0;
+  EXPECT_THROW(tasks::make_task("spam")->prepare(c), OptionError);
+}
