@@ -120,6 +120,7 @@ Storage::~Storage() {
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
+  impl->numel = shape_numel(shape);
   impl->dtype = dtype;
   impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype));
   return Tensor(impl);
@@ -161,7 +162,7 @@ static const TensorImpl& need(const std::shared_ptr<TensorImpl>& p) {
 
 const Shape& Tensor::shape() const { return need(impl_).shape; }
 DType Tensor::dtype() const { return need(impl_).dtype; }
-std::int64_t Tensor::numel() const { return shape_numel(shape()); }
+std::int64_t Tensor::numel() const { return need(impl_).numel; }
 
 std::int64_t Tensor::size(std::int64_t d) const {
   const auto n = dim();
@@ -207,9 +208,29 @@ double Tensor::item(std::int64_t i) const {
   return 0;
 }
 
+namespace {
+
+template <class To, class From>
+void convert(const From* src, To* dst, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) dst[i] = static_cast<To>(src[i]);
+}
+
+// dst[i] = (To)src[i] for a tensor of any dtype.
+template <class To>
+void convert_from(const Tensor& src, To* dst) {
+  const std::int64_t n = src.numel();
+  switch (src.dtype()) {
+    case DType::f32: convert(src.data<float>(), dst, n); break;
+    case DType::f64: convert(src.data<double>(), dst, n); break;
+    case DType::i64: convert(src.data<std::int64_t>(), dst, n); break;
+  }
+}
+
+}  // namespace
+
 std::vector<double> Tensor::to_double_vector() const {
   std::vector<double> v(static_cast<std::size_t>(numel()));
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = item(static_cast<std::int64_t>(i));
+  convert_from(*this, v.data());
   return v;
 }
 
@@ -222,14 +243,10 @@ Tensor Tensor::clone() const {
 Tensor Tensor::to(DType d) const {
   if (d == dtype()) return detach();
   Tensor t = empty(shape(), d);
-  const std::int64_t n = numel();
-  for (std::int64_t i = 0; i < n; ++i) {
-    const double v = item(i);
-    switch (d) {
-      case DType::f32: t.data<float>()[i] = static_cast<float>(v); break;
-      case DType::f64: t.data<double>()[i] = v; break;
-      case DType::i64: t.data<std::int64_t>()[i] = static_cast<std::int64_t>(v); break;
-    }
+  switch (d) {
+    case DType::f32: convert_from(*this, t.data<float>()); break;
+    case DType::f64: convert_from(*this, t.data<double>()); break;
+    case DType::i64: convert_from(*this, t.data<std::int64_t>()); break;
   }
   return t;
 }
@@ -237,6 +254,7 @@ Tensor Tensor::to(DType d) const {
 Tensor Tensor::detach() const {
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape();
+  impl->numel = impl_->numel;
   impl->dtype = dtype();
   impl->storage = impl_->storage;
   return Tensor(impl);

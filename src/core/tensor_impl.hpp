@@ -20,6 +20,7 @@ struct Storage {
 
 struct TensorImpl {
   Shape shape;
+  std::int64_t numel = 0;  // shape_numel(shape), kept because numel() is called in inner loops
   DType dtype = DType::f32;
   std::shared_ptr<Storage> storage;
   bool requires_grad = false;

@@ -13,7 +13,8 @@ namespace {
 template <class T>
 std::int64_t first_non_finite(const Tensor& t) {
   const T* p = t.data<T>();
-  for (std::int64_t i = 0; i < t.numel(); ++i)
+  const std::int64_t n = t.numel();
+  for (std::int64_t i = 0; i < n; ++i)
     if (!std::isfinite(p[i])) return i;
   return -1;
 }

@@ -95,6 +95,7 @@ Tensor reshape(const Tensor& x, Shape shape) {
     throw ShapeError("reshape: shape " + shape_str(shape) + " does not hold the " + std::to_string(x.numel()) + " elements of " + shape_str(x.shape()));
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
+  impl->numel = x.numel();
   impl->dtype = x.dtype();
   impl->storage = x.impl()->storage;
   Tensor out(impl);

@@ -74,7 +74,8 @@ void AdamFamily::step() {
       T* w = p.data<T>();
       const T* gr = g.data<T>();
       T *m = m_t.data<T>(), *v = v_t.data<T>(), *vmax = s.amsgrad ? vmax_t.data<T>() : nullptr;
-      for (std::int64_t i = 0; i < p.numel(); ++i) {
+      const std::int64_t n = p.numel();
+      for (std::int64_t i = 0; i < n; ++i) {
         double d = s.maximize ? -static_cast<double>(gr[i]) : static_cast<double>(gr[i]);
         if (s.decoupled) w[i] = static_cast<T>(static_cast<double>(w[i]) * decay);
         else if (s.weight_decay != 0) d = d + s.weight_decay * static_cast<double>(w[i]);

@@ -26,7 +26,8 @@ void for_each_value(const Tensor& g, F&& f) {
   dispatch_floating(g.dtype(), "clip_grad", [&](auto tag) {
     using T = decltype(tag);
     const T* d = g.data<T>();
-    for (std::int64_t i = 0; i < g.numel(); ++i) f(static_cast<double>(d[i]));
+    const std::int64_t n = g.numel();
+    for (std::int64_t i = 0; i < n; ++i) f(static_cast<double>(d[i]));
   });
 }
 
@@ -35,7 +36,8 @@ void transform_values(Tensor& g, F&& f) {
   dispatch_floating(g.dtype(), "clip_grad", [&](auto tag) {
     using T = decltype(tag);
     T* d = g.data<T>();
-    for (std::int64_t i = 0; i < g.numel(); ++i) d[i] = static_cast<T>(f(static_cast<double>(d[i])));
+    const std::int64_t n = g.numel();
+    for (std::int64_t i = 0; i < n; ++i) d[i] = static_cast<T>(f(static_cast<double>(d[i])));
   });
 }
 

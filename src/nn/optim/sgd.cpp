@@ -39,7 +39,8 @@ void SGD::step() {
       T* w = p.data<T>();
       const T* gr = g.data<T>();
       T* b = buf.defined() ? buf.data<T>() : nullptr;
-      for (std::int64_t i = 0; i < p.numel(); ++i) {
+      const std::int64_t n = p.numel();
+      for (std::int64_t i = 0; i < n; ++i) {
         double d = maximize ? -static_cast<double>(gr[i]) : static_cast<double>(gr[i]);
         if (wd != 0) d = d + wd * static_cast<double>(w[i]);
         if (b) {
