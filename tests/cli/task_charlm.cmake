@@ -1,19 +1,6 @@
 # birnn train/eval/predict/info/generate on the charlm task with the committed plain-text sample.
 # Invoked by CTest with -DBIRNN=<path to birnn> -DDATA=<tests/data> -DWORK=<a scratch folder>.
-function(run_ok)
-  execute_process(COMMAND ${BIRNN} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "birnn ${ARGN}: exit ${rc}\nstdout: ${out}\nstderr: ${err}")
-  endif()
-  set(out "${out}" PARENT_SCOPE)
-  set(err "${err}" PARENT_SCOPE)
-endfunction()
-function(expect_failure needle)
-  execute_process(COMMAND ${BIRNN} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT (rc EQUAL 1 OR rc EQUAL 2) OR NOT err MATCHES "${needle}")
-    message(FATAL_ERROR "birnn ${ARGN}: expected exit 1 or 2 and a message naming '${needle}', got '${rc}': ${err}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/cli_checks.cmake)
 
 set(run ${WORK}/charlm-run)
 file(REMOVE_RECURSE ${WORK})
