@@ -28,6 +28,7 @@ const char* kHelp =
     "model:  --cell rnn|lstm|gru  --bidirectional | --unidirectional  --layers N  --hidden N\n"
     "        --embedding N  --dropout P\n"
     "train:  --optimizer adam|adamw|sgd  --lr X  --batch N  --epochs N  --clip X (0 = off)  --seed N\n"
+    "        --lr-decay F --lr-decay-after N (after epoch N, multiply the lr by F every epoch; charlm: 0.5 after 12)\n"
     "        --threads N (default: all cores)\n"
     "run:    --out DIR (default runs/TASK)  --resume (continue OUT/last)  --config FILE.json\n"
     "\n"
@@ -80,7 +81,10 @@ int cmd_train(const std::vector<std::string>& argv) {
   trainer.fit(
       task->batches_per_epoch(),
       [&](std::int64_t epoch, std::int64_t b) {
-        if (b == 0) task->start_epoch(epoch);
+        if (b == 0) {
+          optimizer->set_learning_rate(config.lr_at_epoch(epoch));
+          task->start_epoch(epoch);
+        }
         return task->batch_loss(b);
       },
       [&](const StepReport& r) { progress.step(r.epoch, r.batch, r.loss, task->batch_units(r.batch)); },

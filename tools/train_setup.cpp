@@ -12,7 +12,7 @@
 namespace birnn::cli {
 
 std::set<std::string> train_value_flags(const std::set<std::string>& more) {
-  std::set<std::string> f = {"data", "cell", "layers", "hidden", "embedding", "dropout", "optimizer", "lr", "batch",
+  std::set<std::string> f = {"data", "cell", "layers", "hidden", "embedding", "dropout", "optimizer", "lr", "lr-decay", "lr-decay-after", "batch",
                              "epochs", "clip", "seed", "threads", "limit", "max-length"};
   f.insert(more.begin(), more.end());
   return f;
@@ -45,6 +45,8 @@ tasks::TrainConfig train_config_from(const Args& args) {
   c.dropout = args.number("dropout", c.dropout, 0.0, 0.95);
   c.optimizer = args.str("optimizer", c.optimizer);
   c.lr = args.number("lr", c.lr, 1e-8, 10.0);
+  c.lr_decay = args.number("lr-decay", c.lr_decay, 1e-6, 1.0);
+  c.lr_decay_after = args.integer("lr-decay-after", c.lr_decay_after, 0, 100000);
   c.batch = args.integer("batch", c.batch, 1, 65536);
   c.epochs = args.integer("epochs", c.epochs, 1, 100000);
   c.clip = args.number("clip", c.clip, 0.0, 1e6);

@@ -59,7 +59,10 @@ void fill_defaults(TrainConfig& c) {
   if (c.dropout < 0) c.dropout = 0.5;    // Ma & Hovy
   if (c.lr == 0) c.lr = c.optimizer == "sgd" ? 0.1 : 2e-3;
   if (c.batch == 0) c.batch = 32;
-  if (c.epochs == 0) c.epochs = 8;
+  if (c.epochs == 0) c.epochs = 11;
+  // Constant lr for 8 epochs (dev accuracy still rising by ~0.1 point per epoch), then halved each epoch.
+  if (c.lr_decay <= 0) c.lr_decay = 0.5;
+  if (c.lr_decay_after < 0) c.lr_decay_after = 8;
   if (c.max_length == 0) c.max_length = kDefaultMaxLength;
 }
 

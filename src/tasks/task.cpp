@@ -1,5 +1,7 @@
 #include "birnn/tasks/task.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "birnn/error.hpp"
@@ -22,6 +24,8 @@ std::string TrainConfig::to_json() const {
   j["dropout"] = dropout;
   j["optimizer"] = optimizer;
   j["lr"] = lr;
+  j["lr_decay"] = lr_decay;
+  j["lr_decay_after"] = lr_decay_after;
   j["batch"] = batch;
   j["epochs"] = epochs;
   j["clip"] = clip;
@@ -35,7 +39,7 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
   const std::string what = "training config";
   const nlohmann::json j = mj::parse_object(text, what);
   static const char* kKnown[] = {"task", "data", "cell", "bidirectional", "layers", "hidden", "embedding", "dropout",
-                                 "optimizer", "lr", "batch", "epochs", "clip", "seed", "limit", "max_length"};
+                                 "optimizer", "lr", "lr_decay", "lr_decay_after", "batch", "epochs", "clip", "seed", "limit", "max_length"};
   for (const auto& [key, value] : j.items()) {
     bool known = false;
     for (const char* k : kKnown) known = known || key == k;
@@ -52,6 +56,9 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
   c.dropout = mj::get_or<double>(j, "dropout", c.dropout, what);
   c.optimizer = mj::get_or<std::string>(j, "optimizer", c.optimizer, what);
   c.lr = mj::get_or<double>(j, "lr", c.lr, what);
+  c.lr_decay = mj::get_or<double>(j, "lr_decay", c.lr_decay, what);
+  c.lr_decay_after = mj::get_or<std::int64_t>(j, "lr_decay_after", c.lr_decay_after, what);
+  if (c.lr_decay < 0 || c.lr_decay > 1) throw OptionError(what + ": lr_decay must be in (0, 1] (0 = the task's default)");
   c.batch = mj::get_or<std::int64_t>(j, "batch", c.batch, what);
   c.epochs = mj::get_or<std::int64_t>(j, "epochs", c.epochs, what);
   c.clip = mj::get_or<double>(j, "clip", c.clip, what);
@@ -59,6 +66,12 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
   c.limit = mj::get_or<std::int64_t>(j, "limit", c.limit, what);
   c.max_length = mj::get_or<std::int64_t>(j, "max_length", c.max_length, what);
   return c;
+}
+
+double TrainConfig::lr_at_epoch(std::int64_t epoch) const {
+  const double decay = lr_decay > 0 ? lr_decay : 1.0;
+  const std::int64_t decayed_epochs = std::max<std::int64_t>(0, epoch + 1 - std::max<std::int64_t>(0, lr_decay_after));
+  return lr * std::pow(decay, static_cast<double>(decayed_epochs));
 }
 
 const char* split_name(Split s) {

@@ -35,11 +35,19 @@ struct TrainConfig {
   double dropout = -1;
   std::string optimizer = "adam";  ///< adam | adamw | sgd
   double lr = 0;
+  /// Step decay: from epoch lr_decay_after + 1 on (1-based), each epoch's lr is the previous one's times
+  /// lr_decay (lr * lr_decay^(epoch - lr_decay_after)). A closed form of the epoch, so --resume continues it
+  /// exactly. 0 = the task's default (1 = no decay for every task but charlm).
+  double lr_decay = 0;
+  std::int64_t lr_decay_after = -1;  ///< -1 = the task's default
   std::int64_t batch = 0, epochs = 0;
   double clip = 5.0;            ///< global gradient-norm clip; 0 = off
   std::uint64_t seed = 1;
   std::int64_t limit = 0;       ///< use at most this many training examples (0 = all): quick runs, tests
   std::int64_t max_length = 0;  ///< longest sequence accepted (0 = the task's limit); longer input is an error naming file and line
+
+  /// The lr of epoch `epoch` (0-based) under the decay above; `lr` and `lr_decay` must be filled in.
+  double lr_at_epoch(std::int64_t epoch) const;
 
   std::string to_json() const;
   static TrainConfig from_json(const std::string& text);  ///< OptionError naming a bad field
