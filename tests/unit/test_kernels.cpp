@@ -6,6 +6,7 @@
 #include <random>
 
 #include "kernels/gemm.hpp"
+#include "kernels/gemv.hpp"
 #include "kernels/pointwise.hpp"
 
 namespace birnn::kernels {
@@ -122,6 +123,29 @@ TEST(Gemm, DoubleMatchesReference) {
       gemm_ref<double>(ta, tb, M, N, K, 1.0, A.data(), ta ? M : K, B.data(), tb ? K : N, 1.0, C2.data(), N);
       for (std::int64_t i = 0; i < M * N; ++i) ASSERT_NEAR(C1[i], C2[i], 1e-12);
     }
+}
+
+// The batch-1/2 path: every row-block remainder (N % 8), vector-tail (K % 16) and beta, padded strides.
+TEST(Gemm, SmallBatchRowDotKernelMatchesReference) {
+  std::mt19937 g(7);
+  for (std::int64_t M : {1, 2, 3})
+    for (std::int64_t N : {1, 7, 8, 9, 64, 1024})
+      for (std::int64_t K : {1, 15, 16, 17, 256})
+        for (float beta : {0.f, 1.f}) {
+          const std::int64_t lda = K + 1, ldb = K + 3, ldc = N + 2;
+          auto A = rnd(M * lda, g, -1, 1), B = rnd(N * ldb, g, -1, 1), C = rnd(M * ldc, g, -1, 1);
+          auto C1 = C, C2 = C, C3 = C;
+          gemv_bt(M, N, K, A.data(), lda, B.data(), ldb, beta, C1.data(), ldc);
+          gemm_ref<float>(false, true, M, N, K, 1.f, A.data(), lda, B.data(), ldb, beta, C2.data(), ldc);
+          gemm(false, true, M, N, K, 1.f, A.data(), lda, B.data(), ldb, beta, C3.data(), ldc);  // routed or not
+          for (std::int64_t i = 0; i < M; ++i) {
+            for (std::int64_t j = 0; j < N; ++j) {
+              ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j], 1e-5f * static_cast<float>(K)) << M << " " << N << " " << K;
+              ASSERT_NEAR(C3[i * ldc + j], C2[i * ldc + j], 1e-5f * static_cast<float>(K));
+            }
+            for (std::int64_t j = N; j < ldc; ++j) ASSERT_EQ(C1[i * ldc + j], C[i * ldc + j]) << "wrote past N";
+          }
+        }
 }
 
 TEST(Gemm, EmptyInnerDimensionScalesC) {
