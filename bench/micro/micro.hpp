@@ -11,12 +11,12 @@ namespace birnn::micro {
 /// Measured once per run, before any benchmark, on the calling thread (CPU time, best of several).
 struct Peaks {
   double sgemm_flops = 0;  ///< flop/s of the best 1024x1024x1024 sgemm (the GEMM backend, 1 thread)
-  double copy_bytes = 0;   ///< bytes/s (read + write) of the best memcpy of 512 KB (source and copy stay in L2)
+  double read_bytes = 0;   ///< bytes/s of the best read-only sweep (sum_floats) over 512 KB, which stays in L2
 };
 const Peaks& peaks();
 
 /// Wraps a benchmark's timed loop and turns its thread CPU time into the reported counters:
-///   GFLOPS, pct_peak (of Peaks::sgemm_flops); with bytes > 0 also GBps and pct_bw (of Peaks::copy_bytes).
+///   GFLOPS, pct_peak (of Peaks::sgemm_flops); with bytes > 0 also GBps and pct_bw (of Peaks::read_bytes).
 /// CPU time rather than wall time because the machine is shared: time spent descheduled does not count.
 class Meter {
  public:
@@ -28,6 +28,9 @@ class Meter {
   benchmark::State& state_;
   double cpu0_;
 };
+
+/// Sum of n floats with the widest SIMD this CPU has (read_sweep.cpp): the read-bandwidth reference.
+float sum_floats(const float* p, std::size_t n);
 
 /// Thread CPU time in seconds.
 double thread_cpu_seconds();

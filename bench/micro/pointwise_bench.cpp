@@ -1,7 +1,7 @@
 // The fused gate passes at B = 64, H = 256: forward (kernels/pointwise.hpp, SIMD via Highway) and backward
 // (kernels/ref/pointwise_backward.hpp, compiler-vectorized loops) of the LSTM, GRU and RNN cells.
 // They move more bytes than they compute, so GBps (and pct_bw of the measured in-cache copy bandwidth)
-// is the figure to read; GFLOPS counts the formula's + - * / with sigmoid = 3 (exp, add, div) and tanh = 1,
+// is the figure to read (pct_bw: of the measured L2 read bandwidth); GFLOPS counts the formula's + - * / with sigmoid = 3 (exp, add, div) and tanh = 1,
 // a nominal count (the exp/tanh polynomials cost more). Bytes: every float the kernel reads or writes once
 // per row (shared bias vectors once). The kernels run in place on their own output, as in the layer;
 // values stay bounded (gate activations in [0, 1]), so the timing does not drift.

@@ -1,6 +1,7 @@
-// Small-M matrix products for the recurrent step at batch 1-2 (see simd/gemv_simd.cpp):
+// Small-M matrix products for the recurrent step at batch 1 (see simd/gemv_simd.cpp):
 //   C (M, N) = A (M, K) * B^T + beta * C,  B: (N, K) row-major (PyTorch's weight_hh layout).
-// gemm() routes here when it pays (measured: see README, "Latency at batch 1"); tested against gemm_ref.
+// gemm() routes M = 1 here (BIRNN_GEMV=0 turns that off): measured 3-10% faster than dnnl_sgemm at M = 1,
+// slower at M = 2 for N >= 768 (bench/micro/matvec_bench.cpp). Tested against gemm_ref.
 #pragma once
 #include <cstdint>
 
