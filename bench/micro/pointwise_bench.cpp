@@ -1,10 +1,11 @@
 // The fused gate passes at B = 64, H = 256: forward (kernels/pointwise.hpp, SIMD via Highway) and backward
 // (kernels/ref/pointwise_backward.hpp, compiler-vectorized loops) of the LSTM, GRU and RNN cells.
-// They move more bytes than they compute, so GBps (and pct_bw of the measured in-cache copy bandwidth)
-// is the figure to read (pct_bw: of the measured L2 read bandwidth); GFLOPS counts the formula's + - * / with sigmoid = 3 (exp, add, div) and tanh = 1,
-// a nominal count (the exp/tanh polynomials cost more). Bytes: every float the kernel reads or writes once
+// GBps (and pct_bw, of the measured L2 read bandwidth) is the figure to read; GFLOPS counts the
+// formula's + - * / with sigmoid = 3 (exp, add, div) and tanh = 1, a nominal count (the exp/tanh
+// polynomials cost more). Bytes: every float the kernel reads or writes once
 // per row (shared bias vectors once). The kernels run in place on their own output, as in the layer;
-// values stay bounded (gate activations in [0, 1]), so the timing does not drift.
+// values stay bounded (gate activations in [0, 1]) or decay to zero (GRU dh), which flush-to-zero keeps at
+// full speed, so the timing does not drift.
 #include <cstdint>
 
 #include "kernels/pointwise.hpp"
