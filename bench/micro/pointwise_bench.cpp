@@ -1,5 +1,6 @@
 // The fused gate passes at B = 64, H = 256: forward (kernels/pointwise.hpp, SIMD via Highway) and backward
-// (kernels/ref/pointwise_backward.hpp, compiler-vectorized loops) of the LSTM, GRU and RNN cells.
+// (kernels/pointwise_backward.hpp: SIMD for LSTM and GRU, the reference loop for RNN) of the three cells;
+// */ref: the LSTM and GRU backward reference loops, for comparison.
 // GBps (and pct_bw, of the measured L2 read bandwidth) is the figure to read; GFLOPS counts the
 // formula's + - * / with sigmoid = 3 (exp, add, div) and tanh = 1, a nominal count (the exp/tanh
 // polynomials cost more). Bytes: every float the kernel reads or writes once
@@ -9,7 +10,7 @@
 #include <cstdint>
 
 #include "kernels/pointwise.hpp"
-#include "kernels/ref/pointwise_backward.hpp"
+#include "kernels/pointwise_backward.hpp"
 #include "micro.hpp"
 
 namespace birnn::micro {
@@ -53,26 +54,36 @@ void BM_RnnForward(benchmark::State& state) {
   meter.report(1.0 * B * H, kF * B * H * (1 + 2));  // reads the pre-activation, writes it and h
 }
 
+template <bool kRef>
 void BM_LstmBackward(benchmark::State& state) {
   const auto g = buf(B * 4 * H, 1, 0.f, 1.f), tc = buf(B * H, 2), cp = buf(B * H, 3), dr = buf(B * H, 4);
   auto dc = buf(B * H, 5), dG = buf(B * 4 * H, 6);
   Meter meter(state);
   for (auto _ : state) {
-    kernels::lstm_backward<float>(B, H, g.data(), 4 * H, tc.data(), cp.data(), H, dr.data(), H, dc.data(), H,
-                                  dG.data(), 4 * H);
+    if constexpr (kRef)
+      kernels::lstm_backward<float>(B, H, g.data(), 4 * H, tc.data(), cp.data(), H, dr.data(), H, dc.data(), H,
+                                    dG.data(), 4 * H);
+    else
+      kernels::lstm_backward(B, H, g.data(), 4 * H, tc.data(), cp.data(), H, dr.data(), H, dc.data(), H, dG.data(),
+                             4 * H);
     benchmark::ClobberMemory();
   }
   // reads gates 4H, tanh(c), c_prev, dr, dc; writes dG 4H, dc
   meter.report(22.0 * B * H, kF * B * H * (8 + 5));
 }
 
+template <bool kRef>
 void BM_GruBackward(benchmark::State& state) {
   const auto g = buf(B * 3 * H, 1, 0.f, 1.f), hl = buf(B * H, 2), hp = buf(B * H, 3);
   auto dh = buf(B * H, 4), dGx = buf(B * 3 * H, 5), dGh = buf(B * 3 * H, 6);
   Meter meter(state);
   for (auto _ : state) {
-    kernels::gru_backward<float>(B, H, g.data(), 3 * H, hl.data(), H, hp.data(), H, dh.data(), H, dGx.data(), 3 * H,
-                                 dGh.data(), 3 * H);
+    if constexpr (kRef)
+      kernels::gru_backward<float>(B, H, g.data(), 3 * H, hl.data(), H, hp.data(), H, dh.data(), H, dGx.data(), 3 * H,
+                                   dGh.data(), 3 * H);
+    else
+      kernels::gru_backward(B, H, g.data(), 3 * H, hl.data(), H, hp.data(), H, dh.data(), H, dGx.data(), 3 * H,
+                            dGh.data(), 3 * H);
     benchmark::ClobberMemory();
   }
   // reads gates 3H, hl, h_prev, dh; writes dGx 3H, dGh 3H, dh
@@ -93,8 +104,10 @@ void BM_RnnBackward(benchmark::State& state) {
 BENCHMARK(BM_LstmForward)->Name("pointwise/lstm_forward/B64_H256")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GruForward)->Name("pointwise/gru_forward/B64_H256")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RnnForward)->Name("pointwise/rnn_tanh_forward/B64_H256")->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_LstmBackward)->Name("pointwise/lstm_backward/B64_H256")->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_GruBackward)->Name("pointwise/gru_backward/B64_H256")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LstmBackward<false>)->Name("pointwise/lstm_backward/B64_H256")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LstmBackward<true>)->Name("pointwise/lstm_backward/ref/B64_H256")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GruBackward<false>)->Name("pointwise/gru_backward/B64_H256")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GruBackward<true>)->Name("pointwise/gru_backward/ref/B64_H256")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RnnBackward)->Name("pointwise/rnn_tanh_backward/B64_H256")->Unit(benchmark::kMicrosecond);
 
 }  // namespace

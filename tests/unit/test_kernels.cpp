@@ -8,6 +8,7 @@
 #include "kernels/gemm.hpp"
 #include "kernels/gemv.hpp"
 #include "kernels/pointwise.hpp"
+#include "kernels/pointwise_backward.hpp"
 
 namespace birnn::kernels {
 namespace {
@@ -82,6 +83,36 @@ TEST_P(PointwiseKernels, RnnMatchesReference) {
     expect_close(a1, a2, "act");
     expect_close(h1, h2, "h");
   }
+}
+
+// Backward: saved activations in their real ranges (sigmoid outputs in (0, 1), tanh outputs in (-1, 1)),
+// padded strides, dc / dh updated in place.
+TEST_P(PointwiseKernels, LstmBackwardMatchesReference) {
+  const std::int64_t H = GetParam(), n = 5, ldg = 4 * H + 3, ld = H + 2, lddr = H + 1, lddg = 4 * H + 5;
+  std::mt19937 g(5);
+  const auto gates = rnd(n * ldg, g, 0, 1), tc = rnd(n * ld, g, -1, 1), cp = rnd(n * ld, g, -2, 2),
+             dr = rnd(n * lddr, g, -1, 1);
+  auto dc = rnd(n * ld, g, -1, 1), dG = rnd(n * lddg, g);
+  auto dc1 = dc, dc2 = dc, dG1 = dG, dG2 = dG;
+  lstm_backward(n, H, gates.data(), ldg, tc.data(), cp.data(), ld, dr.data(), lddr, dc1.data(), ld, dG1.data(), lddg);
+  lstm_backward<float>(n, H, gates.data(), ldg, tc.data(), cp.data(), ld, dr.data(), lddr, dc2.data(), ld, dG2.data(),
+                       lddg);
+  expect_close(dc1, dc2, "dc");
+  expect_close(dG1, dG2, "dG");  // also checks that the padding between rows is left alone
+}
+
+TEST_P(PointwiseKernels, GruBackwardMatchesReference) {
+  const std::int64_t H = GetParam(), n = 4, ldg = 3 * H + 1, ld = H + 3, ldd = 3 * H + 2;
+  std::mt19937 g(6);
+  const auto gates = rnd(n * ldg, g, 0, 1), hl = rnd(n * ld, g, -2, 2), hp = rnd(n * ld, g, -1, 1);
+  auto dh = rnd(n * ld, g, -1, 1), dGx = rnd(n * ldd, g), dGh = rnd(n * ldd, g);
+  auto dh1 = dh, dh2 = dh, dx1 = dGx, dx2 = dGx, dhh1 = dGh, dhh2 = dGh;
+  gru_backward(n, H, gates.data(), ldg, hl.data(), ld, hp.data(), ld, dh1.data(), ld, dx1.data(), ldd, dhh1.data(), ldd);
+  gru_backward<float>(n, H, gates.data(), ldg, hl.data(), ld, hp.data(), ld, dh2.data(), ld, dx2.data(), ldd,
+                      dhh2.data(), ldd);
+  expect_close(dh1, dh2, "dh");
+  expect_close(dx1, dx2, "dGx");
+  expect_close(dhh1, dhh2, "dGh");
 }
 
 TEST(PointwiseKernelsExtremes, SaturateWithoutNaN) {
