@@ -10,6 +10,8 @@ e.g.  lstm   bilstm,lengths=uniform:10:100   lstm,batch=1   bigru,threads=2
 Default: lstm bilstm gru bigru rnn birnn at B=64 T=100 I=H=256, 1 layer, 1 thread.
 --full adds lstm,batch=1 (batch-1 latency), bilstm,lengths=uniform:10:100 (ragged batch) and
 bilstm,threads=2 (both directions on two cores). --quick runs tiny sizes once (CI smoke test).
+A second table gives each tool's peak resident memory (ru_maxrss) and its growth over the RSS once the
+library is loaded (the model, activations and workspaces), with PyTorch / birnn ratios.
 
 For each configuration the tools run interleaved round by round (birnn, oneDNN, PyTorch, birnn, ...); each
 run prints the medians of its own --reps repetitions and the table shows, per tool, the median of those
@@ -177,7 +179,13 @@ def summarize(runs):
             s[key] = statistics.median(vals)
             s[key + "_round_medians"] = vals
             s[key + "_spread_pct"] = spread_pct(vals)
-        s["peak_rss_mb"] = max(r.get("peak_rss_mb", 0.0) for r in results)
+        rss = [r["peak_rss_mb"] for r in results if isinstance(r.get("peak_rss_mb"), (int, float))]
+        if rss:
+            s["peak_rss_mb"] = max(rss)
+        grown = [r["peak_rss_mb"] - r["baseline_rss_mb"] for r in results
+                 if isinstance(r.get("peak_rss_mb"), (int, float)) and isinstance(r.get("baseline_rss_mb"), (int, float))]
+        if len(grown) == len(results):
+            s["rss_growth_mb"] = max(grown)
         out[tool] = s
     return out
 
@@ -224,6 +232,41 @@ def markdown_table(results, metric):
     if padded_note:
         notes.append("\\* oneDNN has no variable lengths: it runs the batch padded to MAX steps.")
     return "\n".join(lines) + "\n\n" + "\n".join(notes)
+
+
+def fmt_mb(s, key):
+    if not s:
+        return "—"
+    if key not in s:
+        return "n/a"
+    return f"{s[key]:.1f}" if abs(s[key]) < 10 else f"{s[key]:.0f}"
+
+
+def fmt_mb_ratio(peer, mine, key):
+    if not peer or not mine or key not in peer or key not in mine or mine[key] <= 0:
+        return "—"
+    return f"{peer[key] / mine[key]:.1f}x"
+
+
+def memory_table(results):
+    """Peak resident memory (ru_maxrss) of each tool's process, which ran forward and forward+backward, so the
+    peak is the training step's; and how much of it came after the library was loaded (peak - baseline, the
+    baseline taken before the model and data are made): the model, the activations, the workspaces."""
+    head = ["config", "birnn peak RSS MB", "oneDNN", "PyTorch", "PyTorch/birnn", "birnn growth MB", "oneDNN growth",
+            "PyTorch growth", "PyTorch/birnn growth"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in results:
+        s = r["summary"]
+        b, o, p = s.get("birnn"), s.get("onednn"), s.get("pytorch")
+        row = [r["config"]["name"], fmt_mb(b, "peak_rss_mb"), fmt_mb(o, "peak_rss_mb"), fmt_mb(p, "peak_rss_mb"),
+               fmt_mb_ratio(p, b, "peak_rss_mb"), fmt_mb(b, "rss_growth_mb"), fmt_mb(o, "rss_growth_mb"),
+               fmt_mb(p, "rss_growth_mb"), fmt_mb_ratio(p, b, "rss_growth_mb")]
+        lines.append("| " + " | ".join(row) + " |")
+    note = ("Peak RSS: the largest ru_maxrss over the rounds, of a process that ran forward and forward+backward "
+            "(so the training step's peak), including the loaded libraries. Growth: peak minus the RSS measured "
+            "once the library was loaded and before the model and data were made (n/a: the tool does not report "
+            "it). Ratios > 1: birnn uses less.")
+    return "\n".join(lines) + "\n\n" + note
 
 
 def main(argv):
@@ -372,6 +415,8 @@ def main(argv):
         print("CPU share of the runs, cpu time / (wall x threads), min and median over runs (well below 1: another "
               "process took the cores): " + ", ".join(f"{TOOL_TITLE[t]} {min(v):.2f} / {statistics.median(v):.2f}"
                                                for t, v in shares.items()) + ".")
+    print()
+    print(memory_table(results))
     for r in results:
         for tool, err in r["errors"].items():
             print(f"\nFailed: {TOOL_TITLE[tool]} on {r['config']['name']}: {err}")

@@ -485,6 +485,9 @@ int main(int argc, char** argv) {
     _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
   }
 #endif
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  const double baseline_rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;  // before primitives and data
   Result r;
   try {
     r = run(o);
@@ -496,7 +499,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "onednn_rnn_bench: %s\n", e.what());
     return 1;
   }
-  struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
   const double rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
   const dnnl_version_t* v = dnnl_version();
@@ -510,12 +512,12 @@ int main(int argc, char** argv) {
         "\"hidden\": %ld, \"layers\": %ld, \"threads\": %ld, \"lengths\": \"%s\", \"padded\": %s, "
         "\"stacking\": \"%s\", \"reps\": %ld, \"warmup\": %ld, \"forward_ms\": %.4f, "
         "\"forward_backward_ms\": %.4f, \"forward_ms_reps\": %s, \"forward_backward_ms_reps\": %s, "
-        "\"forward_cpu_ms\": %.4f, \"forward_backward_cpu_ms\": %.4f, \"peak_rss_mb\": %.1f}\n",
+        "\"forward_cpu_ms\": %.4f, \"forward_backward_cpu_ms\": %.4f, \"peak_rss_mb\": %.1f, \"baseline_rss_mb\": %.1f}\n",
         v->major, v->minor, v->patch, r.isa.c_str(), o.cell.c_str(), o.cell == "gru" ? "\"gru_form\": \"linear_before_reset\", " : "",
         o.bidirectional ? "true" : "false", o.batch, o.seq, o.input, o.hidden, o.layers, o.threads,
         o.lengths.c_str(), padded ? "true" : "false", r.one_primitive ? "one_primitive" : "chained", o.reps,
         o.warmup, fwd, fb, json_list(r.fwd_ms).c_str(), json_list(r.fwdbwd_ms).c_str(), median(r.fwd_cpu_ms),
-        median(r.fwdbwd_cpu_ms), rss_mb);
+        median(r.fwdbwd_cpu_ms), rss_mb, baseline_rss_mb);
   } else {
     std::printf("oneDNN %d.%d.%d (%s)  %s%s  B=%ld T=%ld I=%ld H=%ld L=%ld threads=%ld lengths=%s%s  [%s]\n",
                 v->major, v->minor, v->patch, r.isa.c_str(), o.bidirectional ? "bi" : "", o.cell.c_str(),

@@ -156,6 +156,7 @@ def main(argv):
               "PyTorch's RNNs ~30x slower and the comparison meaningless. Install libopenblas0-pthread and check "
               "`update-alternatives --display libblas.so.3-x86_64-linux-gnu`.", file=sys.stderr)
 
+    baseline_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # torch loaded, no model yet
     T, B, I, H, L = a.seq, a.batch, a.input, a.hidden, a.layers
     D = 2 if a.bidirectional else 1
     cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[a.cell]
@@ -221,7 +222,7 @@ def main(argv):
         "forward_ms": statistics.median(fwd_ms), "forward_backward_ms": statistics.median(fb_ms),
         "forward_ms_reps": [round(v, 4) for v in fwd_ms], "forward_backward_ms_reps": [round(v, 4) for v in fb_ms],
         "forward_cpu_ms": statistics.median(fwd_cpu), "forward_backward_cpu_ms": statistics.median(fb_cpu),
-        "peak_rss_mb": round(rss_mb, 1),
+        "peak_rss_mb": round(rss_mb, 1), "baseline_rss_mb": round(baseline_rss_mb, 1),
     }
     if a.json:
         print(json.dumps(result))

@@ -79,6 +79,9 @@ int cmd_bench(const std::vector<std::string>& argv) {
     throw OptionError("--seq " + std::to_string(seq_asked) + " disagrees with --lengths " + lengths_spec +
                       " (T is MAX; omit --seq or make it equal MAX)");
   set_num_threads(static_cast<int>(threads));
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  const double baseline_rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;  // before the model and data
 
   std::unique_ptr<RecurrentBase> m;
   if (cell == "lstm") m = std::make_unique<LSTM>(LSTMOptions(I, H).num_layers(L).bidirectional(bi));
@@ -128,7 +131,6 @@ int cmd_bench(const std::vector<std::string>& argv) {
   double flops = 0;
   for (std::int64_t l = 0; l < L; ++l) flops += 2.0 * D * static_cast<double>(steps) * (l == 0 ? I : D * H) * G * H + 2.0 * D * steps * H * G * H;
   const double f_ms = median(fwd), fb_ms = median(fb);
-  rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   const double rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;
 
@@ -137,10 +139,10 @@ int cmd_bench(const std::vector<std::string>& argv) {
         "{\"tool\": \"birnn\", \"cell\": \"%s\", \"bidirectional\": %s, \"batch\": %lld, \"seq\": %lld, \"input\": %lld, "
         "\"hidden\": %lld, \"layers\": %lld, \"threads\": %d, \"lengths\": \"%s\", \"reps\": %lld, \"forward_ms\": %.4f, "
         "\"forward_backward_ms\": %.4f, \"forward_cpu_ms\": %.4f, \"forward_backward_cpu_ms\": %.4f, \"forward_gflops\": %.2f, \"forward_backward_gflops\": %.2f, \"peak_rss_mb\": %.1f, "
-        "\"simd\": \"%s\"}\n",
+        "\"baseline_rss_mb\": %.1f, \"simd\": \"%s\"}\n",
         cell.c_str(), bi ? "true" : "false", (long long)B, (long long)T, (long long)I, (long long)H, (long long)L,
         num_threads(), lengths_spec.empty() ? "dense" : lengths_spec.c_str(), (long long)reps, f_ms, fb_ms,
-        median(fwd_cpu), median(fb_cpu), flops / f_ms / 1e6, 3 * flops / fb_ms / 1e6, rss_mb, simd_target());
+        median(fwd_cpu), median(fb_cpu), flops / f_ms / 1e6, 3 * flops / fb_ms / 1e6, rss_mb, baseline_rss_mb, simd_target());
   } else {
     std::printf("%s%s B=%lld T=%lld I=%lld H=%lld L=%lld threads=%d lengths=%s: forward %.3f ms (%.1f GFLOP/s), "
                 "forward+backward %.3f ms (%.1f GFLOP/s), median of %lld\n",

@@ -15,7 +15,7 @@
 #include "core/flush_to_zero.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/pointwise.hpp"
-#include "kernels/ref/pointwise_backward.hpp"
+#include "kernels/pointwise_backward.hpp"
 
 namespace birnn::nn {
 

@@ -6,7 +6,9 @@
 #include <random>
 
 #include "kernels/gemm.hpp"
+#include "kernels/gemv.hpp"
 #include "kernels/pointwise.hpp"
+#include "kernels/pointwise_backward.hpp"
 
 namespace birnn::kernels {
 namespace {
@@ -83,6 +85,36 @@ TEST_P(PointwiseKernels, RnnMatchesReference) {
   }
 }
 
+// Backward: saved activations in their real ranges (sigmoid outputs in (0, 1), tanh outputs in (-1, 1)),
+// padded strides, dc / dh updated in place.
+TEST_P(PointwiseKernels, LstmBackwardMatchesReference) {
+  const std::int64_t H = GetParam(), n = 5, ldg = 4 * H + 3, ld = H + 2, lddr = H + 1, lddg = 4 * H + 5;
+  std::mt19937 g(5);
+  const auto gates = rnd(n * ldg, g, 0, 1), tc = rnd(n * ld, g, -1, 1), cp = rnd(n * ld, g, -2, 2),
+             dr = rnd(n * lddr, g, -1, 1);
+  auto dc = rnd(n * ld, g, -1, 1), dG = rnd(n * lddg, g);
+  auto dc1 = dc, dc2 = dc, dG1 = dG, dG2 = dG;
+  lstm_backward(n, H, gates.data(), ldg, tc.data(), cp.data(), ld, dr.data(), lddr, dc1.data(), ld, dG1.data(), lddg);
+  lstm_backward<float>(n, H, gates.data(), ldg, tc.data(), cp.data(), ld, dr.data(), lddr, dc2.data(), ld, dG2.data(),
+                       lddg);
+  expect_close(dc1, dc2, "dc");
+  expect_close(dG1, dG2, "dG");  // also checks that the padding between rows is left alone
+}
+
+TEST_P(PointwiseKernels, GruBackwardMatchesReference) {
+  const std::int64_t H = GetParam(), n = 4, ldg = 3 * H + 1, ld = H + 3, ldd = 3 * H + 2;
+  std::mt19937 g(6);
+  const auto gates = rnd(n * ldg, g, 0, 1), hl = rnd(n * ld, g, -2, 2), hp = rnd(n * ld, g, -1, 1);
+  auto dh = rnd(n * ld, g, -1, 1), dGx = rnd(n * ldd, g), dGh = rnd(n * ldd, g);
+  auto dh1 = dh, dh2 = dh, dx1 = dGx, dx2 = dGx, dhh1 = dGh, dhh2 = dGh;
+  gru_backward(n, H, gates.data(), ldg, hl.data(), ld, hp.data(), ld, dh1.data(), ld, dx1.data(), ldd, dhh1.data(), ldd);
+  gru_backward<float>(n, H, gates.data(), ldg, hl.data(), ld, hp.data(), ld, dh2.data(), ld, dx2.data(), ldd,
+                      dhh2.data(), ldd);
+  expect_close(dh1, dh2, "dh");
+  expect_close(dx1, dx2, "dGx");
+  expect_close(dhh1, dhh2, "dGh");
+}
+
 TEST(PointwiseKernelsExtremes, SaturateWithoutNaN) {
   const std::int64_t H = 16;
   std::vector<float> gates(4 * H), c(H, 0.5f), h(H);
@@ -122,6 +154,29 @@ TEST(Gemm, DoubleMatchesReference) {
       gemm_ref<double>(ta, tb, M, N, K, 1.0, A.data(), ta ? M : K, B.data(), tb ? K : N, 1.0, C2.data(), N);
       for (std::int64_t i = 0; i < M * N; ++i) ASSERT_NEAR(C1[i], C2[i], 1e-12);
     }
+}
+
+// The batch-1/2 path: every row-block remainder (N % 8), vector-tail (K % 16) and beta, padded strides.
+TEST(Gemm, SmallBatchRowDotKernelMatchesReference) {
+  std::mt19937 g(7);
+  for (std::int64_t M : {1, 2, 3})
+    for (std::int64_t N : {1, 7, 8, 9, 64, 1024})
+      for (std::int64_t K : {1, 15, 16, 17, 256})
+        for (float beta : {0.f, 1.f}) {
+          const std::int64_t lda = K + 1, ldb = K + 3, ldc = N + 2;
+          auto A = rnd(M * lda, g, -1, 1), B = rnd(N * ldb, g, -1, 1), C = rnd(M * ldc, g, -1, 1);
+          auto C1 = C, C2 = C, C3 = C;
+          gemv_bt(M, N, K, A.data(), lda, B.data(), ldb, beta, C1.data(), ldc);
+          gemm_ref<float>(false, true, M, N, K, 1.f, A.data(), lda, B.data(), ldb, beta, C2.data(), ldc);
+          gemm(false, true, M, N, K, 1.f, A.data(), lda, B.data(), ldb, beta, C3.data(), ldc);  // routed or not
+          for (std::int64_t i = 0; i < M; ++i) {
+            for (std::int64_t j = 0; j < N; ++j) {
+              ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j], 1e-5f * static_cast<float>(K)) << M << " " << N << " " << K;
+              ASSERT_NEAR(C3[i * ldc + j], C2[i * ldc + j], 1e-5f * static_cast<float>(K));
+            }
+            for (std::int64_t j = N; j < ldc; ++j) ASSERT_EQ(C1[i * ldc + j], C[i * ldc + j]) << "wrote past N";
+          }
+        }
 }
 
 TEST(Gemm, EmptyInnerDimensionScalesC) {

@@ -1,0 +1,66 @@
+// The GEMM backend (kernels::gemm, oneDNN sgemm) at the shapes the recurrent layers call, I = H = 256:
+//   step      h W_hh^T:       (B, G*H) += (B, H) (G*H, H)^T      per time step, forward
+//   xproj     X W_ih^T:       (T*B, G*H) += (T*B, I) (G*H, I)^T  once per layer, T = 100, B = 64
+//   bwd_dh    dG W_hh:        (B, H) = (B, G*H) (G*H, H)         per time step, backward
+//   bwd_dW    dG^T X:         (G*H, I) = (T*B, G*H)^T (T*B, I)   once per layer, backward
+// G = 4 (LSTM), 3 (GRU), 1 (RNN). The B=1 step goes through gemm()'s routing (the row-dot GEMV unless
+// BIRNN_GEMV=0); matvec_bench.cpp compares the two kernels directly.
+#include <cstdint>
+#include <string>
+
+#include "kernels/gemm.hpp"
+#include "micro.hpp"
+
+namespace birnn::micro {
+namespace {
+
+struct Shape {
+  const char* name;
+  bool ta, tb;
+  std::int64_t M, N, K;
+  float beta;
+};
+
+void BM_Gemm(benchmark::State& state, Shape s) {
+  const std::int64_t lda = s.ta ? s.M : s.K, ldb = s.tb ? s.K : s.N;
+  const auto A = random_floats(static_cast<std::size_t>(s.M * s.K), 1);
+  const auto B = random_floats(static_cast<std::size_t>(s.K * s.N), 2);
+  auto C = random_floats(static_cast<std::size_t>(s.M * s.N), 3);
+  Meter meter(state);
+  for (auto _ : state) {
+    kernels::gemm(s.ta, s.tb, s.M, s.N, s.K, 1.f, A.data(), lda, B.data(), ldb, s.beta, C.data(), s.N);
+    benchmark::DoNotOptimize(C.data());
+    benchmark::ClobberMemory();
+  }
+  meter.report(2.0 * static_cast<double>(s.M * s.N * s.K));
+}
+
+constexpr std::int64_t H = 256, TB = 100 * 64;
+const Shape kShapes[] = {
+    {"peak_square", false, false, 1024, 1024, 1024, 0.f},
+    {"lstm_step_B64", false, true, 64, 4 * H, H, 1.f},
+    {"lstm_step_B1", false, true, 1, 4 * H, H, 1.f},
+    {"lstm_xproj_T100_B64", false, true, TB, 4 * H, H, 1.f},
+    {"lstm_bwd_dh_B64", false, false, 64, H, 4 * H, 0.f},
+    {"lstm_bwd_dW_T100_B64", true, false, 4 * H, H, TB, 0.f},
+    {"gru_step_B64", false, true, 64, 3 * H, H, 0.f},
+    {"gru_step_B1", false, true, 1, 3 * H, H, 0.f},
+    {"gru_xproj_T100_B64", false, true, TB, 3 * H, H, 1.f},
+    {"gru_bwd_dh_B64", false, false, 64, H, 3 * H, 0.f},
+    {"rnn_step_B64", false, true, 64, H, H, 1.f},
+    {"rnn_step_B1", false, true, 1, H, H, 1.f},
+    {"rnn_xproj_T100_B64", false, true, TB, H, H, 1.f},
+    {"rnn_bwd_dh_B64", false, false, 64, H, H, 0.f},
+};
+
+[[maybe_unused]] const bool registered = [] {
+  for (const Shape& s : kShapes) {
+    const std::string name = std::string("gemm/") + s.name + "/" + std::to_string(s.M) + "x" + std::to_string(s.N) +
+                             "x" + std::to_string(s.K) + (s.ta ? "/At" : "") + (s.tb ? "/Bt" : "");
+    benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, s)->Unit(benchmark::kMicrosecond);
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace birnn::micro

@@ -1,0 +1,13 @@
+// Small-M matrix products for the recurrent step at batch 1 (see simd/gemv_simd.cpp):
+//   C (M, N) = A (M, K) * B^T + beta * C,  B: (N, K) row-major (PyTorch's weight_hh layout).
+// gemm() routes M = 1 here (BIRNN_GEMV=0 turns that off): measured 3-10% faster than dnnl_sgemm at M = 1,
+// slower at M = 2 for N >= 768 (bench/micro/matvec_bench.cpp). Tested against gemm_ref.
+#pragma once
+#include <cstdint>
+
+namespace birnn::kernels {
+
+void gemv_bt(std::int64_t M, std::int64_t N, std::int64_t K, const float* A, std::int64_t lda, const float* B,
+             std::int64_t ldb, float beta, float* C, std::int64_t ldc);
+
+}  // namespace birnn::kernels
