@@ -57,7 +57,7 @@ std::size_t PackedBf16::bytes() const {
 }
 
 void gemm_bf16(std::int64_t M, const float* A, std::int64_t lda, const PackedBf16& W, float beta, float* C,
-               std::int64_t ldc) {
+               std::int64_t ldc, const float* bias) {
   const std::int64_t N = W.rows(), K = W.cols(), Kp = W.padded_k();
   if (M <= 0 || N <= 0) return;
   thread_local std::vector<std::uint16_t> a16;  // grow-only: the per-step calls reuse it
@@ -68,13 +68,18 @@ void gemm_bf16(std::int64_t M, const float* A, std::int64_t lda, const PackedBf1
       detail::round_row_avx512(A + i * lda, K, a16.data() + i * Kp);
       if (Kp > K) a16[static_cast<std::size_t>(i * Kp + K)] = 0;
     }
-    detail::gemm_bf16_avx512(M, a16.data(), W, beta, C, ldc);
+    detail::gemm_bf16_avx512(M, a16.data(), W, beta, C, ldc, bias);
     return;
   }
   // Portable path: the same rounded operands through the f32 GEMM.
   if (a32.size() < static_cast<std::size_t>(M * K)) a32.resize(static_cast<std::size_t>(M * K));
   for (std::int64_t i = 0; i < M; ++i)
     for (std::int64_t k = 0; k < K; ++k) a32[static_cast<std::size_t>(i * K + k)] = from_bf16(to_bf16(A[i * lda + k]));
+  if (bias) {  // C = bias + beta * C, then += the product
+    for (std::int64_t i = 0; i < M; ++i)
+      for (std::int64_t j = 0; j < N; ++j) C[i * ldc + j] = bias[j] + (beta == 0.f ? 0.f : beta * C[i * ldc + j]);
+    beta = 1.f;
+  }
   gemm(false, true, M, N, K, 1.f, a32.data(), K, W.emulated(), K, beta, C, ldc);
 }
 

@@ -50,15 +50,15 @@ class PackedBf16 {
   std::shared_ptr<float[]> f32_;
 };
 
-/// C (M, N) = A (M, K) * W^T + beta * C. A row-major with leading dimension lda; beta 0 or 1 typical.
-/// Threads over row and column tiles when not already inside a parallel region.
+/// C (M, N) = A (M, K) * W^T + bias + beta * C. A row-major with leading dimension lda; bias (N) added
+/// to every row, or null. Threads over row and column tiles when not already inside a parallel region.
 void gemm_bf16(std::int64_t M, const float* A, std::int64_t lda, const PackedBf16& W, float beta, float* C,
-               std::int64_t ldc);
+               std::int64_t ldc, const float* bias = nullptr);
 
 namespace detail {
 /// The AVX-512 BF16 kernel on a pre-rounded A (M, Kp) bf16; only called when bf16_native().
 void gemm_bf16_avx512(std::int64_t M, const std::uint16_t* A, const PackedBf16& W, float beta, float* C,
-                      std::int64_t ldc);
+                      std::int64_t ldc, const float* bias);
 /// f32 (n) -> bf16 (n) with the native instruction; only called when bf16_native().
 void round_row_avx512(const float* src, std::int64_t n, std::uint16_t* dst);
 /// Tests only: take the emulation path even on a CPU with AVX-512 BF16 (affects later packs and calls).

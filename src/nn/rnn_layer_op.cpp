@@ -70,6 +70,15 @@ void mul_wt(I64 n, I64 N, I64 K, const T* A, I64 lda, const T* W, const kernels:
   gemm(false, true, n, N, K, T(1), A, lda, W, K, beta, C, ldc);
 }
 
+// C (n, N) = A W^T + bias through the bf16 kernel (the bias is added in its store, saving a pass over C);
+// false when there is no bf16 pack (or T is double).
+template <class T>
+bool project_bf16(I64 n, const T* A, I64 lda, const kernels::PackedBf16* W16, const T* bias, T* C, I64 ldc) {
+  if constexpr (std::is_same_v<T, float>)
+    if (W16) return kernels::gemm_bf16(n, A, lda, *W16, 0.f, C, ldc, bias), true;
+  return false;
+}
+
 template <class T>
 void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x, const T* h0, const T* c0,
                        const DirectionParams& w, T* y, T* hn, T* cn, Saved* save, DType dt) {
@@ -91,8 +100,10 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
     if (s.cell != CellKind::gru && s.cell != CellKind::gru_reset_before)
       for (I64 j = 0; j < m.GH; ++j) bias[j] += b_hh[j];
   }
-  for (I64 i = 0; i < m.N; ++i) std::memcpy(xg + i * m.GH, bias.data(), sizeof(T) * bias.size());
-  mul_wt(m.N, m.GH, m.I, x, m.I, w_ih, ih16, T(1), xg, m.GH);
+  if (!project_bf16(m.N, x, m.I, ih16, bias.data(), xg, m.GH)) {
+    for (I64 i = 0; i < m.N; ++i) std::memcpy(xg + i * m.GH, bias.data(), sizeof(T) * bias.size());
+    gemm(false, true, m.N, m.GH, m.I, T(1), x, m.I, w_ih, m.I, T(1), xg, m.GH);
+  }
 
   // State in sorted slot order; slots past batch_sizes[t] are simply not touched at step t.
   std::vector<T> h(static_cast<std::size_t>(m.B * m.Hout), T(0)), c(static_cast<std::size_t>(lstm ? m.B * m.H : 0), T(0));

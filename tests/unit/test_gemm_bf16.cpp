@@ -38,18 +38,20 @@ void check_against_reference(const Shape3& s, double tol) {
   std::mt19937 g(static_cast<unsigned>(s.M * 131 + s.N * 7 + s.K));
   const std::int64_t lda = s.K + 3, ldw = s.K + 1, ldc = s.N + 5;
   const auto A = rnd(static_cast<std::size_t>(s.M * lda), g), W = rnd(static_cast<std::size_t>(s.N * ldw), g);
-  const auto C0 = rnd(static_cast<std::size_t>(s.M * ldc), g);
+  const auto C0 = rnd(static_cast<std::size_t>(s.M * ldc), g), bias = rnd(static_cast<std::size_t>(s.N), g);
   const PackedBf16 P(W.data(), s.N, s.K, ldw);
-  for (float beta : {0.f, 1.f}) {
+  for (int variant = 0; variant < 3; ++variant) {  // beta 0, beta 1, beta 0 with a bias
+    const float beta = variant == 1 ? 1.f : 0.f;
+    const float* b = variant == 2 ? bias.data() : nullptr;
     std::vector<float> C = C0, R = C0;
-    gemm_bf16(s.M, A.data(), lda, P, beta, C.data(), ldc);
-    ref::gemm_bf16(s.M, A.data(), lda, W.data(), s.N, s.K, ldw, beta, R.data(), ldc);
+    gemm_bf16(s.M, A.data(), lda, P, beta, C.data(), ldc, b);
+    ref::gemm_bf16(s.M, A.data(), lda, W.data(), s.N, s.K, ldw, beta, R.data(), ldc, b);
     for (std::int64_t i = 0; i < s.M; ++i) {
       for (std::int64_t j = 0; j < s.N; ++j) {
-        double mag = beta != 0.f ? std::abs(C0[i * ldc + j]) : 0.0;
+        double mag = (beta != 0.f ? std::abs(C0[i * ldc + j]) : 0.0) + (b ? std::abs(b[j]) : 0.0);
         for (std::int64_t k = 0; k < s.K; ++k) mag += std::abs(double(A[i * lda + k]) * W[j * ldw + k]);
         ASSERT_NEAR(C[i * ldc + j], R[i * ldc + j], tol * mag + 1e-30)
-            << "M=" << s.M << " N=" << s.N << " K=" << s.K << " beta=" << beta << " at (" << i << ", " << j << ")";
+            << "M=" << s.M << " N=" << s.N << " K=" << s.K << " variant " << variant << " at (" << i << ", " << j << ")";
       }
       for (std::int64_t j = s.N; j < ldc; ++j)  // the padding columns of C are not written
         ASSERT_EQ(C[i * ldc + j], C0[i * ldc + j]) << "wrote past N at row " << i;

@@ -23,7 +23,7 @@ constexpr int kNV = 4;  // tile width in 16-column vectors (64 columns)
 // b: the first of NV consecutive packed blocks, each K2 vectors long; last: lane mask of the last vector.
 template <int MR, int NV>
 void tile(I64 K2, const std::uint32_t* a, I64 lda, const std::uint16_t* b, float beta, float* c, I64 ldc,
-          __mmask16 last) {
+          const float* bias, __mmask16 last) {
   __m512 acc[MR][NV];
 #pragma GCC unroll 8
   for (int m = 0; m < MR; ++m)
@@ -42,19 +42,23 @@ void tile(I64 K2, const std::uint32_t* a, I64 lda, const std::uint16_t* b, float
     }
   }
   const __m512 vb = _mm512_set1_ps(beta);
+  __m512 bv[NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v)
+    bv[v] = bias ? _mm512_maskz_loadu_ps(v == NV - 1 ? last : __mmask16(0xffff), bias + v * 16) : _mm512_setzero_ps();
 #pragma GCC unroll 8
   for (int m = 0; m < MR; ++m)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
       const __mmask16 mask = v == NV - 1 ? last : __mmask16(0xffff);
       float* p = c + m * ldc + v * 16;
-      __m512 r = acc[m][v];
+      __m512 r = _mm512_add_ps(acc[m][v], bv[v]);
       if (beta != 0.f) r = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask, p), r);
       _mm512_mask_storeu_ps(p, mask, r);
     }
 }
 
-using TileFn = void (*)(I64, const std::uint32_t*, I64, const std::uint16_t*, float, float*, I64, __mmask16);
+using TileFn = void (*)(I64, const std::uint32_t*, I64, const std::uint16_t*, float, float*, I64, const float*, __mmask16);
 
 template <int MR>
 TileFn tile_for(int nv) {
@@ -79,7 +83,8 @@ TileFn tile_for(int mr, int nv) {
 
 }  // namespace
 
-void gemm_bf16_avx512(I64 M, const std::uint16_t* A, const PackedBf16& W, float beta, float* C, I64 ldc) {
+void gemm_bf16_avx512(I64 M, const std::uint16_t* A, const PackedBf16& W, float beta, float* C, I64 ldc,
+                      const float* bias) {
   const I64 N = W.rows(), K2 = W.padded_k() / 2, blocks = (N + 15) / 16;
   const I64 mtiles = (M + kMR - 1) / kMR, panels = (blocks + kNV - 1) / kNV, tasks = mtiles * panels;
   const __mmask16 tail = N % 16 ? __mmask16((1u << (N % 16)) - 1) : __mmask16(0xffff);
@@ -93,7 +98,8 @@ void gemm_bf16_avx512(I64 M, const std::uint16_t* A, const PackedBf16& W, float 
     const int mr = static_cast<int>(M - m0 < kMR ? M - m0 : kMR);
     const int nv = static_cast<int>(blocks - b0 < kNV ? blocks - b0 : kNV);
     const __mmask16 last = b0 + nv == blocks ? tail : __mmask16(0xffff);
-    tile_for(mr, nv)(K2, a32 + m0 * K2, K2, w + b0 * K2 * 32, beta, C + m0 * ldc + b0 * 16, ldc, last);
+    tile_for(mr, nv)(K2, a32 + m0 * K2, K2, w + b0 * K2 * 32, beta, C + m0 * ldc + b0 * 16, ldc,
+                     bias ? bias + b0 * 16 : nullptr, last);
   }
 }
 
