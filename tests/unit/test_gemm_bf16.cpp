@@ -60,8 +60,10 @@ void check_against_reference(const Shape3& s, double tol) {
 }
 
 // Shapes: the RNN ones (64x1024x256 step, 1-row latency case), and every tail: M not a multiple of the
-// 6-row tile, N not a multiple of 16 or of the 64-column panel, odd K.
-const Shape3 kShapes[] = {{64, 1024, 256}, {1, 1024, 256}, {7, 100, 33}, {13, 17, 1}, {5, 48, 2}, {6, 64, 64}, {2, 15, 300}, {1, 1, 3}};
+// 6-row tile, N not a multiple of 16 or of the 64-column panel (128 for one row), odd K, an odd number
+// of k pairs (the one-row kernel takes them two at a time).
+const Shape3 kShapes[] = {{64, 1024, 256}, {1, 1024, 256}, {7, 100, 33}, {13, 17, 1}, {5, 48, 2}, {6, 64, 64},
+                          {2, 15, 300}, {1, 1, 3}, {1, 300, 33}, {1, 200, 5}, {1, 16, 1}};
 
 TEST(GemmBf16, NativeKernelMatchesReferenceLoop) {
   if (!bf16_native()) GTEST_SKIP() << "this CPU has no AVX-512 BF16";
