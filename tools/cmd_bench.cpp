@@ -18,12 +18,15 @@ namespace {
 
 const char* kHelp =
     "usage: birnn bench --cell lstm|gru|rnn [--bidirectional] [--batch B] [--seq T] [--input I] [--hidden H]\n"
-    "                   [--layers L] [--threads N] [--lengths uniform:MIN:MAX] [--reps R] [--warmup W] [--json]\n"
+    "                   [--layers L] [--threads N] [--lengths uniform:MIN:MAX] [--precision fp32|bf16]\n"
+    "                   [--reps R] [--warmup W] [--json]\n"
     "\n"
     "Times forward (inference, no autograd) and forward+backward (gradients of the input and every\n"
     "weight, upstream gradient of ones) on random data; prints medians and GFLOP/s.\n"
     "  --lengths uniform:MIN:MAX  variable lengths, identical in every peer tool: length_b = MIN + b*(MAX-MIN)/(B-1);\n"
     "                             T becomes MAX. Only the real steps are counted in GFLOP/s.\n"
+    "  --precision bf16           the forward (inference) runs its weight GEMMs in bf16 with f32 accumulation\n"
+    "                             (AVX-512 BF16; emulated, slower, on CPUs without it); forward+backward stays fp32.\n"
     "defaults: batch 64, seq 100, input 256, hidden 256, layers 1, threads 1, reps 10, warmup 2.\n";
 
 double now_ms() {
@@ -58,7 +61,7 @@ std::vector<std::int64_t> parse_lengths(const std::string& spec, std::int64_t B,
 }  // namespace
 
 int cmd_bench(const std::vector<std::string>& argv) {
-  Args a(argv, {"cell", "batch", "seq", "input", "hidden", "layers", "threads", "lengths", "reps", "warmup"},
+  Args a(argv, {"cell", "batch", "seq", "input", "hidden", "layers", "threads", "lengths", "precision", "reps", "warmup"},
          {"bidirectional", "json", "help"});
   if (a.flag("help")) {
     std::fputs(kHelp, stdout);
@@ -73,6 +76,7 @@ int cmd_bench(const std::vector<std::string>& argv) {
   const bool seq_given = a.has("seq");
   const bool bi = a.flag("bidirectional");
   const std::string lengths_spec = a.str("lengths", "");
+  const Precision precision = parse_precision(a.str("precision", "fp32"), "--precision");
   const std::int64_t seq_asked = T;
   const auto lengths = parse_lengths(lengths_spec, B, T);
   if (!lengths.empty() && seq_given && seq_asked != T)
@@ -88,6 +92,8 @@ int cmd_bench(const std::vector<std::string>& argv) {
   else if (cell == "gru") m = std::make_unique<GRU>(GRUOptions(I, H).num_layers(L).bidirectional(bi));
   else if (cell == "rnn") m = std::make_unique<RNN>(RNNOptions(I, H).num_layers(L).bidirectional(bi));
   else throw OptionError("--cell must be lstm, gru or rnn, got \"" + cell + "\"");
+  m->set_inference_precision(precision);
+  const char* bf16_kernel = precision == Precision::fp32 ? "none" : bf16_native() ? "avx512_bf16" : "emulated";
 
   Tensor x = Tensor::empty({T, B, I});
   for (std::int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = static_cast<float>(uniform(-1, 1));
@@ -139,15 +145,17 @@ int cmd_bench(const std::vector<std::string>& argv) {
         "{\"tool\": \"birnn\", \"cell\": \"%s\", \"bidirectional\": %s, \"batch\": %lld, \"seq\": %lld, \"input\": %lld, "
         "\"hidden\": %lld, \"layers\": %lld, \"threads\": %d, \"lengths\": \"%s\", \"reps\": %lld, \"forward_ms\": %.4f, "
         "\"forward_backward_ms\": %.4f, \"forward_cpu_ms\": %.4f, \"forward_backward_cpu_ms\": %.4f, \"forward_gflops\": %.2f, \"forward_backward_gflops\": %.2f, \"peak_rss_mb\": %.1f, "
-        "\"baseline_rss_mb\": %.1f, \"simd\": \"%s\"}\n",
+        "\"baseline_rss_mb\": %.1f, \"simd\": \"%s\", \"precision\": \"%s\", \"bf16_kernel\": \"%s\"}\n",
         cell.c_str(), bi ? "true" : "false", (long long)B, (long long)T, (long long)I, (long long)H, (long long)L,
         num_threads(), lengths_spec.empty() ? "dense" : lengths_spec.c_str(), (long long)reps, f_ms, fb_ms,
-        median(fwd_cpu), median(fb_cpu), flops / f_ms / 1e6, 3 * flops / fb_ms / 1e6, rss_mb, baseline_rss_mb, simd_target());
+        median(fwd_cpu), median(fb_cpu), flops / f_ms / 1e6, 3 * flops / fb_ms / 1e6, rss_mb, baseline_rss_mb, simd_target(),
+        precision_name(precision), bf16_kernel);
   } else {
-    std::printf("%s%s B=%lld T=%lld I=%lld H=%lld L=%lld threads=%d lengths=%s: forward %.3f ms (%.1f GFLOP/s), "
+    std::printf("%s%s B=%lld T=%lld I=%lld H=%lld L=%lld threads=%d lengths=%s precision=%s: forward %.3f ms (%.1f GFLOP/s), "
                 "forward+backward %.3f ms (%.1f GFLOP/s), median of %lld\n",
                 bi ? "bi" : "", cell.c_str(), (long long)B, (long long)T, (long long)I, (long long)H, (long long)L,
-                num_threads(), lengths_spec.empty() ? "dense" : lengths_spec.c_str(), f_ms, flops / f_ms / 1e6, fb_ms,
+                num_threads(), lengths_spec.empty() ? "dense" : lengths_spec.c_str(), precision_name(precision), f_ms,
+                flops / f_ms / 1e6, fb_ms,
                 3 * flops / fb_ms / 1e6, (long long)reps);
   }
   return 0;

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "args.hpp"
+#include "birnn/rnn.hpp"
 #include "birnn/threads.hpp"
 #include "commands.hpp"
 #include "train_setup.hpp"
@@ -9,18 +10,23 @@
 namespace birnn::cli {
 
 int cmd_eval(const std::vector<std::string>& argv) {
-  Args args(argv, {"split", "data", "threads"}, {"help"});
+  Args args(argv, {"split", "data", "threads", "precision"}, {"help"});
   if (args.flag("help") || args.positional().size() != 1) {
-    std::fputs("usage: birnn eval CHECKPOINT [--split test|dev] [--data FILE] [--threads N]\n"
+    std::fputs("usage: birnn eval CHECKPOINT [--split test|dev] [--data FILE] [--threads N] [--precision fp32|bf16]\n"
                "  CHECKPOINT is a path written by `birnn train`, e.g. runs/pos/best\n"
-               "  --data FILE evaluates on a file in the task's generic format instead of the held-out split\n",
+               "  --data FILE evaluates on a file in the task's generic format instead of the held-out split\n"
+               "  --precision bf16 runs the recurrent layers' weight GEMMs in bf16 (f32 accumulation)\n",
                args.flag("help") ? stdout : stderr);
     return args.flag("help") ? 0 : 2;
   }
   if (args.has("threads")) set_num_threads(static_cast<int>(args.integer("threads", 1, 1, 1024)));
   const std::string split = args.str("split", "test");
+  const Precision precision = parse_precision(args.str("precision", "fp32"), "--precision");
   if (split != "test" && split != "dev") throw OptionError("--split must be test or dev, got '" + split + "'");
   auto task = task_from_checkpoint(args.positional()[0], args.str("data", ""));
+  task->model().set_inference_precision(precision);
+  if (precision == Precision::bf16 && !bf16_native())
+    std::fputs("note: this CPU has no AVX-512 BF16; bf16 is emulated (same numbers, slower than fp32)\n", stderr);
   const tasks::EvalResult r = task->evaluate(split == "dev" ? tasks::Split::dev : tasks::Split::test);
   std::printf("%s\n", r.summary().c_str());
   return 0;

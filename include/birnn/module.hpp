@@ -10,6 +10,12 @@
 
 namespace birnn {
 
+/// Arithmetic of the recurrent layers' weight products in inference (see RecurrentBase).
+enum class Precision { fp32, bf16 };
+const char* precision_name(Precision p);
+/// "fp32" or "bf16"; anything else throws OptionError naming `what`.
+Precision parse_precision(const std::string& s, const std::string& what = "precision");
+
 class Module {
  public:
   virtual ~Module() = default;
@@ -29,6 +35,10 @@ class Module {
   void train(bool on = true);
   void eval() { train(false); }
   bool is_training() const { return training_; }
+  /// Precision::bf16: the recurrent layers run their weight GEMMs in bf16 (f32 accumulation) whenever
+  /// they run in eval mode without recording gradients; training is always fp32. Applies to children.
+  void set_inference_precision(Precision p);
+  Precision inference_precision() const { return precision_; }
   /// Converts every parameter to float32 or float64 (float64 is what the gradient checks use).
   void to(DType dtype);
   void zero_grad();
@@ -44,6 +54,7 @@ class Module {
   std::vector<std::pair<std::string, Tensor>> params_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
+  Precision precision_ = Precision::fp32;
 };
 
 }  // namespace birnn

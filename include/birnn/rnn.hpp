@@ -17,14 +17,31 @@
 // Variable lengths (pack_padded_sequence with enforce_sorted=False): 1 <= lengths[b] <= T. Padded steps
 // output zeros; the reverse direction starts at each item's own last step, and its output at step t lines
 // up with input step t; h_n is taken at each item's real end. No work is done on padding.
+//
+// bf16 inference: lstm.eval(); lstm.set_inference_precision(Precision::bf16); then forward under a
+// NoGradGuard runs every weight GEMM (input projection, recurrent product, projection) with the weights
+// rounded to bf16 once (cached; repacked when a parameter changes: optimizer step, load_state_dict,
+// reset_parameters, Module::to) and the activations rounded per GEMM, accumulating in f32; gates and
+// state stay f32. Outputs then differ from fp32 by about 2^-9 * sqrt(K) * typical |w x| (see
+// tests/unit/test_rnn_bf16.cpp for the bound used). A forward that records gradients, or runs in
+// training mode, is always fp32. With AVX-512 BF16 (vdpbf16ps) this is ~2x faster; on other CPUs the
+// same rounded numbers go through the f32 GEMM (slower than fp32; check bf16_native()).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "birnn/module.hpp"
 #include "birnn/tensor.hpp"
 
 namespace birnn {
+
+namespace nn {
+class Bf16WeightCache;
+}
+
+/// Whether this CPU has the AVX-512 BF16 instructions the bf16 inference kernel uses.
+bool bf16_native();
 
 enum class CellKind { rnn_tanh, rnn_relu, lstm, gru, gru_reset_before };
 const char* cell_name(CellKind c);
@@ -141,6 +158,7 @@ class RecurrentBase : public Module {
 
  private:
   RecurrentConfig config_;
+  std::shared_ptr<nn::Bf16WeightCache> bf16_cache_;  // packed bf16 weights for inference, made on first use
 };
 
 class RNN : public RecurrentBase {

@@ -64,6 +64,13 @@ class Tensor {
   Tensor reshape(const Shape& shape) const;    // shares storage; keeps autograd history
   Tensor detach() const;                       // shares storage, no history, requires_grad false
 
+  /// Counter of in-place writes to the storage (shared by handles that share it), like PyTorch's
+  /// _version. Optimizer steps, load_state_dict and reset_parameters bump it; caches derived from a
+  /// parameter (the bf16 inference weights) compare it. Code that writes a parameter through data<T>()
+  /// calls bump_version() afterwards.
+  std::uint64_t version() const;
+  void bump_version();
+
   // ---- autograd ----
   bool requires_grad() const;
   /// Marks a leaf tensor (a parameter or an input) as needing its gradient.

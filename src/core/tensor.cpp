@@ -260,6 +260,9 @@ Tensor Tensor::detach() const {
   return Tensor(impl);
 }
 
+std::uint64_t Tensor::version() const { return need(impl_).storage->version; }
+void Tensor::bump_version() { ++need(impl_).storage->version; }
+
 bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
 
 Tensor& Tensor::set_requires_grad(bool v) {

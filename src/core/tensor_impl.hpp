@@ -1,5 +1,6 @@
 // The storage behind a Tensor handle. Private to the library.
 #pragma once
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 
@@ -12,6 +13,7 @@ namespace birnn {
 struct Storage {
   void* ptr = nullptr;
   std::size_t bytes = 0;  // allocated size: the request rounded up to a multiple of 64
+  std::uint64_t version = 0;  // bumped by in-place writes (see Tensor::version)
   explicit Storage(std::size_t n);
   ~Storage();
   Storage(const Storage&) = delete;

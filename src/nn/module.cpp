@@ -90,12 +90,26 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
     if (it == state.end()) continue;
     Tensor v = it->second.to(p.dtype());
     std::memcpy(const_cast<Tensor&>(p).raw_data(), v.raw_data(), p.nbytes());
+    const_cast<Tensor&>(p).bump_version();
   }
 }
 
 void Module::train(bool on) {
   training_ = on;
   for (auto& [n, c] : children_) c->train(on);
+}
+
+const char* precision_name(Precision p) { return p == Precision::bf16 ? "bf16" : "fp32"; }
+
+Precision parse_precision(const std::string& s, const std::string& what) {
+  if (s == "fp32") return Precision::fp32;
+  if (s == "bf16") return Precision::bf16;
+  throw OptionError(what + " must be fp32 or bf16, got \"" + s + "\"");
+}
+
+void Module::set_inference_precision(Precision p) {
+  precision_ = p;
+  for (auto& [n, c] : children_) c->set_inference_precision(p);
 }
 
 void Module::to(DType dtype) {

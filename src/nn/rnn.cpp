@@ -4,9 +4,12 @@
 
 #include <cmath>
 
+#include "birnn/autograd.hpp"
 #include "birnn/ops.hpp"
 #include "birnn/random.hpp"
 #include "core/dispatch.hpp"
+#include "kernels/gemm_bf16.hpp"
+#include "nn/bf16_weights.hpp"
 #include "nn/rnn_layer_op.hpp"
 
 namespace birnn {
@@ -73,13 +76,45 @@ RecurrentConfig from(const LSTMOptions& o) {
 RecurrentConfig from(const GRUOptions& o) { return common(o, o.reset_after() ? CellKind::gru : CellKind::gru_reset_before); }
 
 std::string suffix(std::int64_t layer, std::int64_t dir) { return "_l" + std::to_string(layer) + (dir ? "_reverse" : ""); }
+
+// bf16 only in eval mode and when nothing will be differentiated: gradients are always exact fp32.
+bool runs_bf16(const Module& m, const std::string& who, std::initializer_list<const Tensor*> inputs) {
+  if (m.inference_precision() != Precision::bf16 || m.is_training()) return false;
+  const auto params = m.parameters();
+  if (grad_mode_enabled()) {
+    for (const Tensor* t : inputs)
+      if (t->defined() && t->requires_grad()) return false;
+    for (const Tensor& p : params)
+      if (p.requires_grad()) return false;
+  }
+  if (params.front().dtype() != DType::f32)
+    throw OptionError(who + ": bf16 inference needs float32 parameters, this module is " + dtype_name(params.front().dtype()));
+  return true;
+}
+
+std::shared_ptr<const nn::Bf16Params> pack_bf16(nn::Bf16WeightCache& cache, const std::string& s, const nn::DirectionParams& w,
+                                                CellKind cell, std::int64_t H) {
+  auto p = std::make_shared<nn::Bf16Params>();
+  p->w_ih = cache.get("weight_ih" + s, w.w_ih, 0, w.w_ih.size(0));
+  if (cell == CellKind::gru_reset_before) {  // multiplied in two parts, see rnn_layer_op.cpp
+    p->w_hh = cache.get("weight_hh" + s, w.w_hh, 0, 2 * H);
+    p->w_hh_n = cache.get("weight_hh" + s + "/n", w.w_hh, 2 * H, H);
+  } else {
+    p->w_hh = cache.get("weight_hh" + s, w.w_hh, 0, w.w_hh.size(0));
+  }
+  if (w.w_hr.defined()) p->w_hr = cache.get("weight_hr" + s, w.w_hr, 0, w.w_hr.size(0));
+  return p;
+}
 }  // namespace
+
+bool bf16_native() { return kernels::bf16_native(); }
 
 RNN::RNN(const RNNOptions& o) : RecurrentBase(from(o)) {}
 LSTM::LSTM(const LSTMOptions& o) : RecurrentBase(from(o)) {}
 GRU::GRU(const GRUOptions& o) : RecurrentBase(from(o)) {}
 
-RecurrentBase::RecurrentBase(const RecurrentConfig& config) : config_(config) {
+RecurrentBase::RecurrentBase(const RecurrentConfig& config)
+    : config_(config), bf16_cache_(std::make_shared<nn::Bf16WeightCache>()) {
   config_.validate();
   const auto& c = config_;
   const std::int64_t GH = c.gates() * c.hidden_size, Hout = c.output_size();
@@ -108,6 +143,7 @@ void RecurrentBase::reset_parameters() {
       T* v = p.template data<T>();
       for (std::int64_t i = 0; i < p.numel(); ++i) v[i] = static_cast<T>(uniform(-k, k));
     });
+    p.bump_version();
   }
 }
 
@@ -130,6 +166,7 @@ RecurrentOutput RecurrentBase::forward(const Tensor& x, const Tensor& lengths, c
     check_dtype(c0, dt, "c0");
   }
   auto plan = nn::make_pack_plan(T, B, lengths);
+  const bool bf16 = runs_bf16(*this, who, {&x, &h0, &c0});
 
   // (T, B, I) time-major and dense is already the packed layout; anything else is gathered once.
   const std::int64_t rows = T * B;
@@ -153,6 +190,7 @@ RecurrentOutput RecurrentBase::forward(const Tensor& x, const Tensor& lengths, c
       w.w_hh = param("weight_hh" + s);
       if (c.bias) w.b_ih = param("bias_ih" + s), w.b_hh = param("bias_hh" + s);
       if (c.proj_size > 0) w.w_hr = param("weight_hr" + s);
+      if (bf16) w.bf16 = pack_bf16(*bf16_cache_, s, w, c.cell, H);
     }
     const Tensor h0l = h0.defined() ? (L == 1 ? h0 : narrow(h0, 0, l * D, D)) : Tensor();
     const Tensor c0l = c0.defined() ? (L == 1 ? c0 : narrow(c0, 0, l * D, D)) : Tensor();

@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <exception>
+#include <type_traits>
 
 #include "birnn/autograd.hpp"
 #include "core/dispatch.hpp"
@@ -61,6 +62,23 @@ void col_sum(I64 rows, I64 cols, const T* a, I64 lda, T* out) {
     for (I64 j = 0; j < cols; ++j) out[j] += a[i * lda + j];
 }
 
+// C (n, N) = A (n, K) W^T + beta C for a weight W (N, K); through its bf16 pack when given (float only).
+template <class T>
+void mul_wt(I64 n, I64 N, I64 K, const T* A, I64 lda, const T* W, const kernels::PackedBf16* W16, T beta, T* C, I64 ldc) {
+  if constexpr (std::is_same_v<T, float>)
+    if (W16) return kernels::gemm_bf16(n, A, lda, *W16, beta, C, ldc);
+  gemm(false, true, n, N, K, T(1), A, lda, W, K, beta, C, ldc);
+}
+
+// C (n, N) = A W^T + bias through the bf16 kernel (the bias is added in its store, saving a pass over C);
+// false when there is no bf16 pack (or T is double).
+template <class T>
+bool project_bf16(I64 n, const T* A, I64 lda, const kernels::PackedBf16* W16, const T* bias, T* C, I64 ldc) {
+  if constexpr (std::is_same_v<T, float>)
+    if (W16) return kernels::gemm_bf16(n, A, lda, *W16, 0.f, C, ldc, bias), true;
+  return false;
+}
+
 template <class T>
 void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x, const T* h0, const T* c0,
                        const DirectionParams& w, T* y, T* hn, T* cn, Saved* save, DType dt) {
@@ -69,6 +87,8 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
   const T* w_ih = w.w_ih.data<T>();
   const T* w_hh = w.w_hh.data<T>();
   const T* b_hh = ptr<T>(w.b_hh);
+  const Bf16Params* b16 = save ? nullptr : w.bf16.get();  // gradients are always exact fp32
+  const kernels::PackedBf16 *ih16 = b16 ? &b16->w_ih : nullptr, *hh16 = b16 ? &b16->w_hh : nullptr;
 
   // Input projection of every step at once; LSTM/RNN fold both biases in here, GRU keeps b_hh apart
   // because b_hn sits inside r * (W_hn h + b_hn).
@@ -80,8 +100,10 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
     if (s.cell != CellKind::gru && s.cell != CellKind::gru_reset_before)
       for (I64 j = 0; j < m.GH; ++j) bias[j] += b_hh[j];
   }
-  for (I64 i = 0; i < m.N; ++i) std::memcpy(xg + i * m.GH, bias.data(), sizeof(T) * bias.size());
-  gemm(false, true, m.N, m.GH, m.I, T(1), x, m.I, w_ih, m.I, T(1), xg, m.GH);
+  if (!project_bf16(m.N, x, m.I, ih16, bias.data(), xg, m.GH)) {
+    for (I64 i = 0; i < m.N; ++i) std::memcpy(xg + i * m.GH, bias.data(), sizeof(T) * bias.size());
+    gemm(false, true, m.N, m.GH, m.I, T(1), x, m.I, w_ih, m.I, T(1), xg, m.GH);
+  }
 
   // State in sorted slot order; slots past batch_sizes[t] are simply not touched at step t.
   std::vector<T> h(static_cast<std::size_t>(m.B * m.Hout), T(0)), c(static_cast<std::size_t>(lstm ? m.B * m.H : 0), T(0));
@@ -111,29 +133,29 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
     }
     switch (s.cell) {
       case CellKind::lstm: {
-        gemm(false, true, n, m.GH, m.Hout, T(1), h.data(), m.Hout, w_hh, m.Hout, T(1), g, m.GH);
+        mul_wt(n, m.GH, m.Hout, h.data(), m.Hout, w_hh, hh16, T(1), g, m.GH);
         T* r = proj ? (save ? save->r.data<T>() + off * m.H : scratch.data()) : h.data();
         T* tc = save ? save->tc.data<T>() + off * m.H : nullptr;
         kernels::lstm_forward(n, m.H, g, m.GH, c.data(), m.H, c.data(), m.H, r, m.H, tc, m.H);
-        if (proj) gemm(false, true, n, m.Hout, m.H, T(1), r, m.H, w.w_hr.data<T>(), m.H, T(0), h.data(), m.Hout);
+        if (proj) mul_wt(n, m.Hout, m.H, r, m.H, w.w_hr.data<T>(), b16 ? &b16->w_hr : nullptr, T(0), h.data(), m.Hout);
         break;
       }
       case CellKind::rnn_tanh:
       case CellKind::rnn_relu:
-        gemm(false, true, n, m.GH, m.H, T(1), h.data(), m.H, w_hh, m.H, T(1), g, m.GH);
+        mul_wt(n, m.GH, m.H, h.data(), m.H, w_hh, hh16, T(1), g, m.GH);
         kernels::rnn_forward(n, m.H, g, m.GH, s.cell == CellKind::rnn_relu, h.data(), m.H);
         break;
       case CellKind::gru: {
-        gemm(false, true, n, m.GH, m.H, T(1), h.data(), m.H, w_hh, m.H, T(0), hg.data(), m.GH);
+        mul_wt(n, m.GH, m.H, h.data(), m.H, w_hh, hh16, T(0), hg.data(), m.GH);
         T* hl = save ? save->aux.data<T>() + off * m.H : scratch.data();
         kernels::gru_forward(n, m.H, g, m.GH, hg.data(), m.GH, b_hh, hl, m.H, h.data(), m.H, h.data(), m.H);
         break;
       }
       case CellKind::gru_reset_before: {
-        gemm(false, true, n, 2 * m.H, m.H, T(1), h.data(), m.H, w_hh, m.H, T(0), hg.data(), 2 * m.H);
+        mul_wt(n, 2 * m.H, m.H, h.data(), m.H, w_hh, hh16, T(0), hg.data(), 2 * m.H);
         T* rh = save ? save->aux.data<T>() + off * m.H : scratch.data();
         kernels::gru_rb_stage1(n, m.H, g, m.GH, hg.data(), 2 * m.H, b_hh, h.data(), m.H, rh, m.H);
-        gemm(false, true, n, m.H, m.H, T(1), rh, m.H, w_hh + 2 * m.H * m.H, m.H, T(0), scratch2.data(), m.H);
+        mul_wt(n, m.H, m.H, rh, m.H, w_hh + 2 * m.H * m.H, b16 ? &b16->w_hh_n : nullptr, T(0), scratch2.data(), m.H);
         kernels::gru_rb_stage2(n, m.H, g, m.GH, scratch2.data(), m.H, b_hh, h.data(), m.H, h.data(), m.H);
         break;
       }

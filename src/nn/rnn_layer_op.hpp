@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "birnn/rnn.hpp"
+#include "kernels/gemm_bf16.hpp"
 #include "nn/packing.hpp"
 
 namespace birnn::nn {
@@ -17,8 +18,14 @@ struct LayerSpec {
 
 /// Parameters of one direction, in PyTorch's shapes (G = gates, H_out = proj_size or H):
 /// w_ih (G*H, I), w_hh (G*H, H_out), b_ih (G*H) and b_hh (G*H) if bias, w_hr (H_out, H) if proj.
+/// bf16 packs of the same weights, for inference. GRU reset-before multiplies W_hh in two parts:
+/// w_hh then holds rows [0, 2H) and w_hh_n rows [2H, 3H); otherwise w_hh is all of W_hh.
+struct Bf16Params {
+  kernels::PackedBf16 w_ih, w_hh, w_hh_n, w_hr;
+};
 struct DirectionParams {
   Tensor w_ih, w_hh, b_ih, b_hh, w_hr;
+  std::shared_ptr<const Bf16Params> bf16;  ///< set: run the weight GEMMs in bf16 unless gradients are recorded
 };
 
 struct LayerResult {

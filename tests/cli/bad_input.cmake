@@ -15,6 +15,8 @@ expect_clean_failure(bench --lengths uniform:0:10)
 expect_clean_failure(bench --lengths uniform:10:5)
 expect_clean_failure(bench --lengths normal:1:2)
 expect_clean_failure(bench --no-such-flag)
+expect_clean_failure(bench --precision fp16)
+expect_clean_failure(eval no-such-checkpoint --precision bf16x)
 expect_clean_failure(demo --epochs -3)
 expect_clean_failure(demo --json=1)
 
@@ -22,6 +24,11 @@ execute_process(COMMAND ${BIRNN} bench --cell gru --bidirectional --batch 3 --se
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out)
 if(NOT rc EQUAL 0 OR NOT out MATCHES "\"forward_ms\": [0-9.]+" OR NOT out MATCHES "\"forward_backward_ms\": [0-9.]+")
   message(FATAL_ERROR "birnn bench --json did not print forward_ms / forward_backward_ms: ${out}")
+endif()
+execute_process(COMMAND ${BIRNN} bench --cell lstm --batch 2 --seq 3 --input 4 --hidden 6 --reps 1 --warmup 0 --precision bf16 --json
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "\"precision\": \"bf16\"" OR NOT out MATCHES "\"bf16_kernel\": \"(avx512_bf16|emulated)\"")
+  message(FATAL_ERROR "birnn bench --precision bf16 --json did not report its precision and kernel: ${out}")
 endif()
 
 # birnn data: unknown names and missing data sets fail with a message, never touching the network.

@@ -90,6 +90,7 @@ void AdamFamily::step() {
         w[i] = static_cast<T>(static_cast<double>(w[i]) + -step_size * (static_cast<double>(m[i]) / denom));
       }
     });
+    p.bump_version();
   }
 }
 

@@ -50,6 +50,7 @@ void SGD::step() {
         w[i] = static_cast<T>(static_cast<double>(w[i]) - lr * d);
       }
     });
+    p.bump_version();
   }
 }
 
