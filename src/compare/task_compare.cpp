@@ -245,6 +245,19 @@ TaskCompareResult run_task_compare(const TaskCompareOptions& o, const LogFn& log
     run.cpu_share = f.wall > 0 ? f.cpu / f.wall : 0;
     res.runs.push_back(std::move(run));
   }
+  // The recurrent layer alone, at the sizes it has inside the model.
+  std::int64_t input = 0;
+  for (const auto& [name, p] : forms.front().task->model().named_parameters())
+    if (name.size() >= 12 && name.compare(name.size() - 12, 12, "weight_ih_l0") == 0) input = p.size(1);
+  if (input > 0 && batches > 0) {
+    CostOptions c;
+    c.batch = res.config.batch;
+    c.seq_len = std::max<std::int64_t>(1, std::llround(res.cost_units / static_cast<double>(batches * c.batch)));
+    c.input_size = input, c.hidden_size = res.config.hidden;
+    c.reps = o.cost_reps, c.warmup = o.cost_warmup, c.seed = o.config.seed;
+    res.layer_cost_options = c;
+    res.layer_costs = measure_costs(o.cells, c);
+  }
   res.seconds = seconds_since(t0);
   return res;
 }

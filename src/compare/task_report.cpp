@@ -102,6 +102,55 @@ std::string margins_table(const TaskCompareResult& res) {
   return report::md_table({"cell", "one direction", "bidirectional", "margin", "2 SE of the difference", "margin > 2 SE"}, rows);
 }
 
+const CellCost* layer_cost(const TaskCompareResult& res, const CellVariant& v) {
+  for (const auto& c : res.layer_costs)
+    if (c.variant.id() == v.id()) return &c;
+  return nullptr;
+}
+
+double step_ms(const CellCost& c) { return c.forward_ms + c.backward_ms; }
+double step_ms(const TaskRun& r) { return r.forward_ms + r.backward_ms; }
+
+std::string layer_sizes(const TaskCompareResult& res) {
+  const CostOptions& c = res.layer_cost_options;
+  return "input " + std::to_string(c.input_size) + ", hidden " + std::to_string(c.hidden_size) + ", batch " + std::to_string(c.batch) +
+         ", T = " + std::to_string(c.seq_len);
+}
+
+// The doubling claim is about the recurrent layer; the table's times are whole training steps. Say both.
+void add_layer_evidence(report::Claim& claim, const std::string& task, const TaskCompareResult& res) {
+  if (res.layer_costs.empty() || claim.verdict == report::Verdict::not_measured) return;
+  std::string ratios, shares;
+  bool doubles = true;
+  for (CellKind k : {CellKind::rnn_tanh, CellKind::lstm, CellKind::gru}) {
+    const CellCost* u = layer_cost(res, CellVariant{k, false});
+    const CellCost* b = layer_cost(res, CellVariant{k, true});
+    const TaskRun* ru = res.run(CellVariant{k, false}.id());
+    if (!u || !b || step_ms(*u) <= 0) continue;
+    const double ratio = step_ms(*b) / step_ms(*u);
+    doubles = doubles && ratio >= 1.5 && ratio <= 2.5;
+    ratios += std::string(ratios.empty() ? "" : ", ") + "Bi" + base_label(k) + "/" + base_label(k) + " x" + fmt(ratio, 3);
+    if (ru && step_ms(*ru) > 0) shares += std::string(shares.empty() ? "" : ", ") + base_label(k) + " " + fmt(100 * step_ms(*u) / step_ms(*ru), 2) + "%";
+  }
+  if (ratios.empty()) return;
+  claim.evidence += " Those times are whole training steps of the " + task + " model. The recurrent layer alone, timed apart at its sizes (" +
+                    layer_sizes(res) + "), gives forward+backward " + ratios + (shares.empty() ? "" : "; it is " + shares +
+                    " of the one-direction model's step") +
+                    (doubles ? ": the layer's compute doubles; the rest of the model costs the same in both forms." : ".");
+}
+
+std::string layer_table(const TaskCompareResult& res) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : res.layer_costs) {
+    const TaskRun* r = res.run(c.variant.id());
+    rows.push_back({c.variant.label(), std::to_string(c.recurrent_parameters), fmt(c.forward_ms), fmt(c.backward_ms),
+                    r && step_ms(*r) > 0 ? fmt(100 * step_ms(c) / step_ms(*r), 2) + "%" : "", fmt(c.cpu_share, 2)});
+  }
+  return report::md_table({"cell", "recurrent parameters", "layer forward ms", "layer backward ms", "share of the model's step",
+                           "CPU share"},
+                          rows);
+}
+
 }  // namespace
 
 report::Report task_report(const TaskCompareOptions& o, const TaskCompareResult& res) {
@@ -113,7 +162,9 @@ report::Report task_report(const TaskCompareOptions& o, const TaskCompareResult&
                     budget(o, res) + " Total wall time " + fmt(res.seconds, 3) + " s.");
   for (const auto& r : res.runs) rep.add_row(row_of(o.task, r));
   const auto& rows = rep.rows();
-  rep.add_claim(report::claim_bi_doubles(rows, o.task, o.threads));
+  report::Claim doubles = report::claim_bi_doubles(rows, o.task, o.threads);
+  add_layer_evidence(doubles, o.task, res);
+  rep.add_claim(doubles);
   rep.add_claim(report::claim_gru_cheaper(rows, o.task));
   rep.add_claim(report::claim_bi_helps(rows, o.task, claim_text(o.task)));
 
@@ -135,6 +186,12 @@ report::Report task_report(const TaskCompareOptions& o, const TaskCompareResult&
                         "words of one sentence are not independent, which makes it looser). One run per form: seed-to-seed "
                         "variation is not in this error.\n\n" +
                         margins);
+  if (!res.layer_costs.empty())
+    rep.add_section("The recurrent layer alone",
+                    "The same six recurrent layers timed apart at the sizes they have in the model (" + layer_sizes(res) +
+                        ", T the mean sentence length of the timed batches, every sequence full length) with a linear read-out "
+                        "and an MSE loss (compare/cost.hpp; interleaved, medians), against the model's whole training step "
+                        "above.\n\n" + layer_table(res));
   rep.add_section("Cost charts", "![time per batch](cost_time.svg)\n![throughput](cost_throughput.svg)\n![parameters](cost_parameters.svg)\n"
                                  "![peak memory](cost_memory.svg)\n");
   std::string shares;

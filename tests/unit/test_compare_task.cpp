@@ -116,6 +116,12 @@ TEST(CompareTask, PosOnTheSampleTrainsTimesAndReports) {
   EXPECT_EQ(4 * gru.recurrent_parameters, 3 * lstm.recurrent_parameters);
   EXPECT_EQ(bilstm.recurrent_parameters, 2 * lstm.recurrent_parameters);
   EXPECT_EQ(gru.parameters - gru.recurrent_parameters, lstm.parameters - lstm.recurrent_parameters);
+  // The layers alone at the model's sizes: input = word embedding + character features.
+  ASSERT_EQ(res.layer_costs.size(), 3u);
+  EXPECT_EQ(res.layer_cost_options.input_size, 6 + 30);
+  EXPECT_EQ(res.layer_cost_options.hidden_size, 6);
+  EXPECT_EQ(res.layer_costs[2].recurrent_parameters, bilstm.recurrent_parameters);
+  EXPECT_GT(res.layer_costs[2].forward_ms, 0);
 
   const report::Report rep = task_report(o, res);
   ASSERT_EQ(rep.rows().size(), 3u);
@@ -134,6 +140,7 @@ TEST(CompareTask, PosOnTheSampleTrainsTimesAndReports) {
   EXPECT_TRUE(contains(md.str(), "# birnn compare pos"));
   EXPECT_TRUE(contains(md.str(), "Bidirectional against one direction"));
   EXPECT_TRUE(contains(md.str(), "| BiLSTM |"));
+  EXPECT_TRUE(contains(md.str(), "## The recurrent layer alone"));
   for (const char* svg : {"pos_loss.svg", "pos_dev.svg", "pos_heldout.svg", "cost_time.svg", "cost_memory.svg"})
     EXPECT_TRUE(std::filesystem::exists(d.path() + "/out/" + svg)) << svg;
   EXPECT_EQ(files.size(), 8u);

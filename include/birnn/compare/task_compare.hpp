@@ -21,6 +21,9 @@
 //                Peak memory: the highest tensor_bytes_live() above what was live before each batch
 //                (memory.hpp: activations, saved state, gradients). Parameters: the whole model and its
 //                recurrent layer alone (parameters named like torch.nn.RNN/LSTM/GRU's: weight_ih_l*, ...).
+//   layer alone  the same six recurrent layers at the model's sizes (input = weight_ih_l0's columns, hidden,
+//                batch, T = mean sentence length of the timed batches) timed by measure_costs (cost.hpp):
+//                what the recurrent layer itself costs, apart from the rest of the model.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -29,6 +32,7 @@
 #include <vector>
 
 #include "birnn/compare/cells.hpp"
+#include "birnn/compare/cost.hpp"
 #include "birnn/optim.hpp"
 #include "birnn/report/markdown.hpp"
 #include "birnn/tasks/task.hpp"
@@ -80,6 +84,9 @@ struct TaskCompareResult {
   std::int64_t cost_batches = 0;  ///< batches actually timed
   double cost_units = 0;          ///< units in the timed batches
   double seconds = 0;             ///< wall time of the whole comparison
+  /// The recurrent layers alone at the model's sizes (empty if the model has no weight_ih_l0).
+  std::vector<CellCost> layer_costs;
+  CostOptions layer_cost_options;
   const TaskRun* run(const std::string& cell_id) const;
 };
 
