@@ -130,7 +130,8 @@ void add_layer_evidence(report::Claim& claim, const std::string& task, const Tas
     const double ratio = step_ms(*b) / step_ms(*u);
     doubles = doubles && ratio >= 1.5 && ratio <= 2.5;
     ratios += std::string(ratios.empty() ? "" : ", ") + "Bi" + base_label(k) + "/" + base_label(k) + " x" + fmt(ratio, 3);
-    if (ru && step_ms(*ru) > 0) shares += std::string(shares.empty() ? "" : ", ") + base_label(k) + " " + fmt(100 * step_ms(*u) / step_ms(*ru), 2) + "%";
+    if (ru && step_ms(*ru) > 0)
+      shares += std::string(shares.empty() ? "" : ", ") + base_label(k) + " " + fmt(100 * step_ms(*u) / step_ms(*ru), 2) + "%";
   }
   if (ratios.empty()) return;
   claim.evidence += " Those times are whole training steps of the " + task + " model. The recurrent layer alone, timed apart at its sizes (" +

@@ -213,7 +213,9 @@ BiLSTMCNNCRFTagger::BiLSTMCNNCRFTagger(const Options& options) : options_(option
     input += o.char_filters();
   }
   const double between = o.num_layers() > 1 ? o.dropout() : 0.0;
-  auto configure = [&](auto opts) { return opts.num_layers(o.num_layers()).bidirectional(o.bidirectional()).batch_first(true).dropout(between); };
+  auto configure = [&](auto opts) {
+    return opts.num_layers(o.num_layers()).bidirectional(o.bidirectional()).batch_first(true).dropout(between);
+  };
   if (o.cell() == "lstm") rnn_ = std::make_shared<LSTM>(configure(LSTMOptions(input, o.hidden())));
   else if (o.cell() == "gru") rnn_ = std::make_shared<GRU>(configure(GRUOptions(input, o.hidden())));
   else rnn_ = std::make_shared<RNN>(configure(RNNOptions(input, o.hidden())));
