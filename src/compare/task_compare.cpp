@@ -254,7 +254,8 @@ TaskCompareResult run_task_compare(const TaskCompareOptions& o, const LogFn& log
     c.batch = res.config.batch;
     c.seq_len = std::max<std::int64_t>(1, std::llround(res.cost_units / static_cast<double>(batches * c.batch)));
     c.input_size = input, c.hidden_size = res.config.hidden;
-    c.reps = o.cost_reps, c.warmup = o.cost_warmup, c.seed = o.config.seed;
+    // A layer step takes about a millisecond: ten times the repetitions keep its median steady on a busy machine.
+    c.reps = 10 * o.cost_reps, c.warmup = o.cost_warmup + 2, c.seed = o.config.seed;
     res.layer_cost_options = c;
     res.layer_costs = measure_costs(o.cells, c);
   }

@@ -22,7 +22,8 @@
 //                (memory.hpp: activations, saved state, gradients). Parameters: the whole model and its
 //                recurrent layer alone (parameters named like torch.nn.RNN/LSTM/GRU's: weight_ih_l*, ...).
 //   layer alone  the same six recurrent layers at the model's sizes (input = weight_ih_l0's columns, hidden,
-//                batch, T = mean sentence length of the timed batches) timed by measure_costs (cost.hpp):
+//                batch, T = mean sentence length of the timed batches) timed by measure_costs (cost.hpp,
+//                10 x cost_reps repetitions):
 //                what the recurrent layer itself costs, apart from the rest of the model.
 #pragma once
 #include <cstdint>
