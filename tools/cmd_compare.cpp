@@ -1,16 +1,21 @@
 // birnn compare TASK: RNN, LSTM, GRU and their bidirectional forms measured side by side on one task,
-// with a Markdown report, SVG charts and the seeds' claims judged by the numbers. Tasks: adding.
+// with a Markdown report, SVG charts and the seeds' claims judged by the numbers. Tasks: adding (here) and
+// the tasks of `birnn train` whose model takes a cell and a direction, e.g. pos (cmd_compare_task.cpp).
 #include <cstdint>
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "args.hpp"
 #include "birnn/compare/adding_compare.hpp"
 #include "birnn/error.hpp"
+#include "birnn/tasks/task.hpp"
 #include "birnn/threads.hpp"
 #include "commands.hpp"
+#include "compare_task.hpp"
 
 namespace birnn::cli {
 
@@ -41,7 +46,27 @@ const char* kHelp =
     "  --flow-T T        length of the gradient-flow and timing measurement (default 200 if listed, else max T)\n"
     "  --no-early-stop   keep training after a run has learned (default: stop at held-out MSE < 0.01)\n"
     "  --out DIR         where report.md and the charts go (default compare-adding)\n"
-    "  --quick           a small run (about 1 s of CPU): T 10,20, hidden 16, batch 32, 500 steps\n";
+    "  --quick           a small run (about 1 s of CPU): T 10,20, hidden 16, batch 32, 500 steps\n"
+    "\n"
+    "birnn compare pos [flags]: the same six forms as the POS tagger's recurrent layer on Brown (or --data FILE);\n"
+    "see `birnn compare pos --help`.\n";
+
+// The task named by the first argument that is neither a flag nor a flag's value, "" if none.
+std::string task_argument(const std::vector<std::string>& argv) {
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const std::string& s = argv[i];
+    if (s.rfind("--", 0) != 0) return s;
+    static const std::set<std::string> bool_flags = {"--quick", "--no-early-stop", "--help"};
+    if (s.find('=') == std::string::npos && !bool_flags.count(s)) ++i;  // skip the value
+  }
+  return "";
+}
+
+std::string available_tasks() {
+  std::string s = "adding";
+  for (const auto& t : tasks::task_names()) s += ", " + t;
+  return s;
+}
 
 std::vector<std::int64_t> parse_lengths(const std::string& list) {
   std::vector<std::int64_t> out;
@@ -65,6 +90,13 @@ std::vector<std::int64_t> parse_lengths(const std::string& list) {
 }  // namespace
 
 int cmd_compare(const std::vector<std::string>& argv) {
+  const std::string task = task_argument(argv);
+  if (!task.empty() && task != "adding") {
+    const auto names = tasks::task_names();
+    if (std::find(names.begin(), names.end(), task) == names.end())
+      throw OptionError("unknown task \"" + task + "\" (available: " + available_tasks() + ")");
+    return compare_task(task, argv);
+  }
   Args a(argv, {"T", "cells", "steps", "hidden", "batch", "lr", "clip", "seed", "threads", "eval-every", "time-limit", "flow-T", "out"},
          {"quick", "no-early-stop", "help"});
   if (a.flag("help")) {
@@ -72,9 +104,9 @@ int cmd_compare(const std::vector<std::string>& argv) {
     return 0;
   }
   const auto& pos = a.positional();
-  if (pos.empty()) throw OptionError("compare needs a task (available: adding); see --help");
+  if (pos.empty()) throw OptionError("compare needs a task (available: " + available_tasks() + "); see --help");
   if (pos.size() > 1) throw OptionError("compare takes one task, got \"" + pos[0] + "\" and \"" + pos[1] + "\"");
-  if (pos[0] != "adding") throw OptionError("unknown task \"" + pos[0] + "\" (available: adding)");
+  if (pos[0] != "adding") throw OptionError("unknown task \"" + pos[0] + "\" (available: " + available_tasks() + ")");
 
   const bool quick = a.flag("quick");
   compare::AddingCompareOptions o;

@@ -24,7 +24,7 @@ const char* kUsage =
     "  predict predictions of a trained model for each input line\n"
     "  generate text from a character language model (charlm): prompt, temperature or greedy, seed\n"
     "  info    what a checkpoint holds: model, parameters per tensor, vocabularies, training notes\n"
-    "  compare RNN vs LSTM vs GRU and their bidirectional forms on one task (adding): table, report, charts\n"
+    "  compare RNN vs LSTM vs GRU and their bidirectional forms on one task (adding, pos): table, report, charts\n"
     "\n"
     "birnn <command> --help describes the command's flags.\n";
 

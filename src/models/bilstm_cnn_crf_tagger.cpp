@@ -108,6 +108,8 @@ void BiLSTMCNNCRFTaggerOptions::validate() const {
   require_positive(word_dim_, "word_dim");
   require_positive(hidden_, "hidden");
   require_positive(num_layers_, "num_layers");
+  if (cell_ != "lstm" && cell_ != "gru" && cell_ != "rnn")
+    throw OptionError(std::string(kWhat) + ": cell must be \"lstm\", \"gru\" or \"rnn\", got \"" + cell_ + "\"");
   if (use_char_cnn_) {
     require_positive(char_vocab_, "char_vocab");
     require_positive(char_dim_, "char_dim");
@@ -143,6 +145,8 @@ std::string BiLSTMCNNCRFTaggerOptions::to_json() const {
   j["char_filters"] = char_filters_;
   j["char_kernel"] = char_kernel_;
   j["char_activation"] = char_activation_;
+  j["cell"] = cell_;
+  j["bidirectional"] = bidirectional_;
   j["hidden"] = hidden_;
   j["num_layers"] = num_layers_;
   j["dropout"] = dropout_;
@@ -168,6 +172,8 @@ BiLSTMCNNCRFTaggerOptions BiLSTMCNNCRFTaggerOptions::from_json(const std::string
       .char_filters(get_or(j, "char_filters", o.char_filters_, kWhat))
       .char_kernel(get_or(j, "char_kernel", o.char_kernel_, kWhat))
       .char_activation(get_or(j, "char_activation", o.char_activation_, kWhat))
+      .cell(get_or(j, "cell", o.cell_, kWhat))  // absent in checkpoints and fixtures made before the option: a BiLSTM
+      .bidirectional(get_or(j, "bidirectional", o.bidirectional_, kWhat))
       .hidden(get_or(j, "hidden", o.hidden_, kWhat))
       .num_layers(get_or(j, "num_layers", o.num_layers_, kWhat))
       .dropout(get_or(j, "dropout", o.dropout_, kWhat))
@@ -206,10 +212,15 @@ BiLSTMCNNCRFTagger::BiLSTMCNNCRFTagger(const Options& options) : options_(option
     register_module("char_conv", char_conv_);
     input += o.char_filters();
   }
-  lstm_ = std::make_shared<LSTM>(
-      LSTMOptions(input, o.hidden()).num_layers(o.num_layers()).bidirectional(true).batch_first(true).dropout(o.num_layers() > 1 ? o.dropout() : 0.0));
-  register_module("lstm", lstm_);
-  fc_ = std::make_shared<Linear>(LinearOptions(2 * o.hidden(), o.num_tags()));
+  const double between = o.num_layers() > 1 ? o.dropout() : 0.0;
+  auto configure = [&](auto opts) {
+    return opts.num_layers(o.num_layers()).bidirectional(o.bidirectional()).batch_first(true).dropout(between);
+  };
+  if (o.cell() == "lstm") rnn_ = std::make_shared<LSTM>(configure(LSTMOptions(input, o.hidden())));
+  else if (o.cell() == "gru") rnn_ = std::make_shared<GRU>(configure(GRUOptions(input, o.hidden())));
+  else rnn_ = std::make_shared<RNN>(configure(RNNOptions(input, o.hidden())));
+  register_module(o.cell(), rnn_);  // "lstm", "gru" or "rnn": the reference model's attribute name
+  fc_ = std::make_shared<Linear>(LinearOptions(o.directions() * o.hidden(), o.num_tags()));
   register_module("fc", fc_);
   if (o.use_crf()) {
     crf_ = std::make_shared<CRF>(
@@ -304,8 +315,8 @@ Tensor BiLSTMCNNCRFTagger::char_features(const Tensor& words, const Tensor& char
 namespace {
 
 // Dropout on the real words of x (B, T, F) only: drawing a mask costs more than copying rows, and the
-// padded rows are never read (the BiLSTM skips them; its output is zero there). Same result as dropout
-// on all of x wherever it matters.
+// padded rows are never read (the recurrent layer skips them; its output is zero there). Same result as
+// dropout on all of x wherever it matters.
 Tensor dropout_real_words(const Tensor& x, const Batch& bt, double p, bool training) {
   if (!training || p == 0.0) return x;
   std::int64_t n = 0;
@@ -331,7 +342,7 @@ Tensor BiLSTMCNNCRFTagger::emissions(const Tensor& words, const Tensor& chars, c
   Tensor x = word_embedding_->forward(words);  // (B, T, word_dim)
   if (options_.use_char_cnn()) x = cat({x, char_features(words, chars, lengths, char_lengths)}, 2);
   x = dropout_real_words(x, bt, options_.dropout(), is_training());
-  Tensor h = lstm_->forward(x, lengths).output;  // (B, T, 2H), zeros at padded words
+  Tensor h = rnn_->forward(x, lengths).output;  // (B, T, D*H), zeros at padded words
   h = dropout_real_words(h, bt, options_.dropout(), is_training());
   return fc_->forward(h);
 }

@@ -1,5 +1,6 @@
 #include "birnn/report/claims.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace birnn::report {
@@ -99,21 +100,36 @@ Claim claim_bi_helps(const std::vector<CellRow>& rows, const std::string& task, 
   Claim c{claim_text, Verdict::not_measured, ""};
   std::string ev;
   int better = 0, compared = 0;
+  bool any_se = false;
   for (const char* base : {"RNN", "LSTM", "GRU"}) {
     const CellRow* u = find(rows, task, base, 1);
     const CellRow* b = find(rows, task, base, 2);
     if (!u || !b || u->metric_name.empty()) continue;
     ++compared;
-    const bool win = u->higher_is_better ? b->metric > u->metric : b->metric < u->metric;
-    better += win;
+    const double gain = u->higher_is_better ? b->metric - u->metric : u->metric - b->metric;
     ev += std::string(ev.empty() ? "" : "; ") + "Bi" + base + " " + fmt(b->metric, 4) + " vs " + base + " " + fmt(u->metric, 4);
+    const std::int64_t n = std::min(u->metric_count, b->metric_count);
+    const bool proportion = n > 0 && u->metric >= 0 && u->metric <= 1 && b->metric >= 0 && b->metric <= 1;
+    if (proportion) {
+      // Binomial standard error of the difference of two accuracies over n trials each (independent
+      // trials assumed; the rows share their test items, which makes this conservative).
+      const double se = std::sqrt(u->metric * (1 - u->metric) / static_cast<double>(n) + b->metric * (1 - b->metric) / static_cast<double>(n));
+      any_se = true;
+      better += gain > 2 * se;
+      ev += " (margin " + fmt(100 * gain, 3) + " points, 2 SE = " + fmt(200 * se, 2) + " points: " +
+            (gain > 2 * se ? "larger" : "not larger") + ")";
+    } else {
+      better += gain > 0;
+    }
   }
   if (compared == 0) {
-    c.evidence = "needs the " + task + " task's rows (a cell and its bidirectional form with a held-out metric).";
+    c.evidence = "needs the " + task + " task's rows (a cell and its bidirectional form with a held-out metric): `birnn compare " +
+                 task + "` measures them.";
     return c;
   }
   c.verdict = better == compared ? Verdict::confirmed : Verdict::not_confirmed;
-  c.evidence = ev + " (" + task + ").";
+  c.evidence = ev + " (" + task + (any_se ? "; rule: every Bi form beats its one-direction form by more than twice the binomial "
+                                           "standard error of the difference on the held-out count" : "") + ").";
   return c;
 }
 

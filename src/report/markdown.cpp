@@ -79,7 +79,7 @@ std::string Report::render_table() const {
   for (const auto& r : rows_)
     rows.push_back({r.task, r.cell, std::to_string(r.directions), std::to_string(r.parameters), fmt(r.forward_ms),
                     fmt(r.backward_ms), fmt(r.tokens_per_s), fmt_bytes(r.peak_bytes),
-                    r.metric_name.empty() ? "" : fmt(r.metric, 3) + " (" + r.metric_name + ")"});
+                    r.metric_name.empty() ? "" : fmt(r.metric, 4) + " (" + r.metric_name + ")"});
   return md_table({"task", "cell", "directions", "parameters", "forward ms/batch", "backward ms/batch", "tokens/s",
                    "peak memory", "best held-out metric"},
                   rows);

@@ -1,4 +1,5 @@
 // The `pos` task: part-of-speech tagging with the BiLSTM-CNN-CRF tagger (models/bilstm_cnn_crf_tagger.hpp).
+// --cell rnn|lstm|gru (default lstm) and --unidirectional swap its recurrent layer (for `birnn compare pos`).
 //
 // Data: the Brown corpus (data::load_brown: tags normalised, every 10th file held out as `test`), or with
 // --data FILE a CoNLL file, `token<TAB>tag` lines with a blank line between sentences (data::read_conll);
@@ -50,9 +51,11 @@ constexpr std::int64_t kEvalBatch = 64;
 // Defaults of the knobs (TrainConfig's 0 / -1 / ""), chosen for >= 97% on Brown's held-out files.
 void fill_defaults(TrainConfig& c) {
   if (c.cell.empty()) c.cell = "lstm";
-  if (c.cell != "lstm") throw OptionError("pos: the BiLSTM-CNN-CRF tagger uses an LSTM, got --cell " + c.cell);
+  if (c.cell != "lstm" && c.cell != "gru" && c.cell != "rnn")
+    throw OptionError("pos: --cell must be rnn, lstm or gru (the tagger's recurrent layer), got '" + c.cell + "'");
   if (c.bidirectional == -1) c.bidirectional = 1;
-  if (c.bidirectional != 1) throw OptionError("pos: the BiLSTM-CNN-CRF tagger is bidirectional (--unidirectional is not supported)");
+  if (c.bidirectional != 0 && c.bidirectional != 1)
+    throw OptionError("pos: bidirectional must be 0 or 1, got " + std::to_string(c.bidirectional));
   if (c.layers == 0) c.layers = 1;
   if (c.hidden == 0) c.hidden = 200;     // per direction (Ma & Hovy)
   if (c.embedding == 0) c.embedding = 100;
@@ -87,7 +90,8 @@ class PosTask : public Task {
  public:
   std::string name() const override { return "pos"; }
   std::string description() const override {
-    return "part-of-speech tagging, Brown corpus (or --data CoNLL token<TAB>tag), BiLSTM-CNN-CRF tagger; metric token accuracy";
+    return "part-of-speech tagging, Brown corpus (or --data CoNLL token<TAB>tag), BiLSTM-CNN-CRF tagger (--cell, --unidirectional); "
+           "metric token accuracy";
   }
 
   void prepare(const TrainConfig& config) override {
@@ -117,6 +121,7 @@ class PosTask : public Task {
 
     BiLSTMCNNCRFTaggerOptions o(words_.size(), chars_.size(), tags_.size());
     o.word_dim(config_.embedding).hidden(config_.hidden).num_layers(config_.layers).dropout(config_.dropout);
+    o.cell(config_.cell).bidirectional(config_.bidirectional == 1);
     model_ = std::make_unique<BiLSTMCNNCRFTagger>(o);
     encode_all();
   }
@@ -197,6 +202,7 @@ class PosTask : public Task {
                  {"oov_rate", frac(oov, total)},
                  {"baseline", baseline(split, e)},
                  {"loss", total > 0 ? loss_sum / static_cast<double>(total) : 0.0}};
+    r.count = total;
     return r;
   }
 

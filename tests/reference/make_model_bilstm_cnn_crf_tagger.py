@@ -6,7 +6,7 @@ Run from the repository root with Debian's python3-torch:
     /usr/bin/python3 tests/reference/make_model_bilstm_cnn_crf_tagger.py
 
 The same model in PyTorch (attribute names = birnn's parameter prefixes): word_embedding, char_embedding,
-char_conv, lstm, fc, crf. pytorch-crf is not in Debian, so the CRF (forward algorithm for log Z, gold
+char_conv, lstm (or gru / rnn, per the config's "cell"), fc, crf. pytorch-crf is not in Debian, so the CRF (forward algorithm for log Z, gold
 score, Viterbi) is written here in plain torch, log-space and masked, with pytorch-crf's parameter names.
 The character CNN is written the plain way (Conv1d over every word of the batch, activation, masked max)
 so it also checks birnn's reformulation (one GEMM over the real words, activation after the max).
@@ -111,9 +111,14 @@ class Tagger(nn.Module):
             self.char_embedding = nn.Embedding(c["char_vocab"], c["char_dim"], padding_idx=0)
             self.char_conv = nn.Conv1d(c["char_dim"], c["char_filters"], c["char_kernel"], padding=c["char_kernel"] // 2)
             inp += c["char_filters"]
-        self.lstm = nn.LSTM(inp, c["hidden"], num_layers=c["num_layers"], bidirectional=True, batch_first=True,
-                            dropout=c["dropout"] if c["num_layers"] > 1 else 0.0)
-        self.fc = nn.Linear(2 * c["hidden"], c["num_tags"])
+        # The recurrent layer is named after the cell (lstm, gru, rnn), as birnn's submodule; configs made
+        # before the cell/bidirectional options lack those fields (and are a BiLSTM).
+        self.cell = c.get("cell", "lstm")
+        bi = c.get("bidirectional", True)
+        layer = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[self.cell]
+        setattr(self, self.cell, layer(inp, c["hidden"], num_layers=c["num_layers"], bidirectional=bi, batch_first=True,
+                                       dropout=c["dropout"] if c["num_layers"] > 1 else 0.0))
+        self.fc = nn.Linear((2 if bi else 1) * c["hidden"], c["num_tags"])
         if c["use_crf"]:
             self.crf = CRF(c["num_tags"], c["crf_forbidden_transitions"], c["crf_forbidden_start"], c["crf_forbidden_end"])
         self.drop = nn.Dropout(c["dropout"])
@@ -138,7 +143,7 @@ class Tagger(nn.Module):
             x = torch.cat([x, self.char_features(chars, char_lengths)], dim=2)
         x = self.drop(x)
         packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        out, _ = self.lstm(packed)
+        out, _ = getattr(self, self.cell)(packed)
         h, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
         return self.fc(self.drop(h))
 
@@ -194,6 +199,11 @@ def configs():
          dict(B=3, T=5, C=6, lengths=[3, 5, 2], explicit_char_lengths=False)),
         ("softmax_words_sum", dict(base, use_crf=False, use_char_cnn=False, loss_reduction="sum", num_layers=2),
          dict(B=2, T=6, C=0, lengths=[4, 6], explicit_char_lengths=False)),
+        # The other recurrent layers (birnn compare pos): a one-directional 2-layer GRU, a BiRNN (tanh).
+        ("gru_uni_l2_crf_cnn", dict(base, cell="gru", bidirectional=False, num_layers=2),
+         dict(B=3, T=6, C=5, lengths=[4, 6, 2], explicit_char_lengths=False)),
+        ("rnn_bi_crf_cnn", dict(base, cell="rnn", bidirectional=True),
+         dict(B=3, T=5, C=5, lengths=[5, 2, 3], explicit_char_lengths=False)),
     ]
 
 

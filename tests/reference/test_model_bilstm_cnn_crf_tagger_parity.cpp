@@ -78,9 +78,10 @@ TEST(TaggerParity, FixturesCoverEveryGraph) {
     if (o.num_layers() > 1) seen.insert("layers");
     seen.insert("act:" + o.char_activation());
     seen.insert("red:" + o.loss_reduction());
+    seen.insert("cell:" + o.cell() + (o.bidirectional() ? "+bi" : "+uni"));
   }
   for (const char* s : {"cnn+crf", "words+crf", "cnn+softmax", "words+softmax", "constraints", "layers", "act:tanh", "act:relu",
-                        "act:none", "red:token_mean", "red:mean", "red:sum"})
+                        "act:none", "red:token_mean", "red:mean", "red:sum", "cell:lstm+bi", "cell:gru+uni", "cell:rnn+bi"})
     EXPECT_TRUE(seen.count(s)) << "no fixture with " << s;
 }
 

@@ -201,6 +201,18 @@ TEST(BiLSTMCNNCRFTagger, SoftmaxVariantAlsoLearns) {
   EXPECT_GT(r.heldout_acc, 0.85);
 }
 
+// The other recurrent layers (options cell, bidirectional) learn the same task: it needs only the left
+// neighbour, so one direction suffices.
+TEST(BiLSTMCNNCRFTagger, GRUAndOneDirectionalVariantsLearn) {
+  for (const auto& [cell, bi] : std::vector<std::pair<std::string, bool>>{{"gru", true}, {"lstm", false}, {"gru", false}}) {
+    const Trained r = train_on_task(task_options().cell(cell).bidirectional(bi), 25);
+    std::printf("%s, %s: loss %.4f -> %.4f, held-out accuracy %.4f\n", cell.c_str(), bi ? "bidirectional" : "one direction",
+                r.first_loss, r.last_loss, r.heldout_acc);
+    EXPECT_LT(r.last_loss, 0.5 * r.first_loss) << cell << " bi " << bi;
+    EXPECT_GT(r.heldout_acc, 0.9) << cell << " bi " << bi;
+  }
+}
+
 // ---- a tiny batch for the remaining tests ----
 // Three sentences of lengths 4, 2, 1; words up to 4 characters; the padded words hold junk characters.
 struct Tiny {
@@ -246,6 +258,25 @@ TEST(BiLSTMCNNCRFTagger, GradcheckWholeModelFloat64) {
     for (auto& [n, p] : m.named_parameters())
       if (n == "char_embedding.weight") ce = p;
     EXPECT_EQ(gradcheck([&](const std::vector<Tensor>&) { return m.loss(d.words, full, d.lengths, d.tags); }, {ce}), "");
+  }
+}
+
+TEST(BiLSTMCNNCRFTagger, GradcheckOtherCellsAndOneDirectionFloat64) {
+  const OneThread one_thread;
+  const Tiny d;
+  for (const auto& [cell, bi] : std::vector<std::pair<std::string, bool>>{{"gru", true}, {"gru", false}, {"lstm", false}, {"rnn", true}}) {
+    SCOPED_TRACE(cell + (bi ? " bidirectional" : " one direction"));
+    manual_seed(12);
+    BiLSTMCNNCRFTagger m(tiny_options().cell(cell).bidirectional(bi));
+    m.to(DType::f64);
+    m.eval();
+    for (auto& [n, p] : m.named_parameters())
+      if (n.rfind("crf.", 0) == 0)
+        for (std::int64_t i = 0; i < p.numel(); ++i) p.data<double>()[i] = uniform(-1, 1);
+    std::vector<Tensor> params;  // char_embedding aside, as in the test above
+    for (auto& [n, p] : m.named_parameters())
+      if (n != "char_embedding.weight") params.push_back(p);
+    EXPECT_EQ(gradcheck([&](const std::vector<Tensor>&) { return m.loss(d.words, d.chars, d.lengths, d.tags); }, params), "");
   }
 }
 
@@ -346,6 +377,17 @@ TEST(BiLSTMCNNCRFTagger, ParameterNamesMatchTheReferenceModel) {
   BiLSTMCNNCRFTagger bare(tiny_options().num_layers(1).use_char_cnn(false).use_crf(false));
   EXPECT_EQ(bare.named_parameters().size(), 11u);
   EXPECT_EQ(full.state_dict().at("lstm.weight_ih_l0").size(1), 3 + 3);  // word_dim + char_filters
+  // Other cells: the submodule is named after the cell (torch's attribute), one direction has no _reverse.
+  BiLSTMCNNCRFTagger gru(tiny_options().num_layers(1).cell("gru").bidirectional(false).use_char_cnn(false).use_crf(false));
+  names.clear();
+  for (auto& [n, p] : gru.named_parameters()) names.push_back(n);
+  EXPECT_EQ(names, (std::vector<std::string>{"word_embedding.weight", "gru.weight_ih_l0", "gru.weight_hh_l0", "gru.bias_ih_l0",
+                                             "gru.bias_hh_l0", "fc.weight", "fc.bias"}));
+  EXPECT_EQ(gru.state_dict().at("gru.weight_ih_l0").size(0), 3 * 2);  // 3 gates x hidden
+  EXPECT_EQ(gru.state_dict().at("fc.weight").size(1), 2);             // one direction: hidden, not 2 * hidden
+  BiLSTMCNNCRFTagger rnn(tiny_options().num_layers(1).cell("rnn"));
+  EXPECT_EQ(rnn.state_dict().at("rnn.weight_hh_l0_reverse").size(0), 2);
+  EXPECT_EQ(rnn.state_dict().at("fc.weight").size(1), 4);
 }
 
 TEST(BiLSTMCNNCRFTagger, OptionsJsonRoundTripAndErrors) {
@@ -375,6 +417,15 @@ TEST(BiLSTMCNNCRFTagger, OptionsJsonRoundTripAndErrors) {
   const Opts d = Opts::from_json(R"({"word_vocab": 10, "char_vocab": 20, "num_tags": 3})");
   EXPECT_EQ(d.hidden(), 200);
   EXPECT_TRUE(d.use_crf());
+  EXPECT_EQ(d.cell(), "lstm");  // checkpoints written before the option are BiLSTMs
+  EXPECT_TRUE(d.bidirectional());
+  const Opts g = testing::json_round_trip(Opts(10, 20, 3).cell("gru").bidirectional(false));
+  EXPECT_EQ(g.cell(), "gru");
+  EXPECT_FALSE(g.bidirectional());
+  EXPECT_TRUE(contains(error_of([] { Opts::from_json(R"({"word_vocab": 10, "char_vocab": 2, "num_tags": 3, "cell": "transformer"})"); }),
+                       "cell must be \"lstm\", \"gru\" or \"rnn\", got \"transformer\""));
+  EXPECT_TRUE(contains(error_of([] { Opts::from_json(R"({"word_vocab": 10, "char_vocab": 2, "num_tags": 3, "bidirectional": "yes"})"); }),
+                       "bidirectional"));
 
   EXPECT_TRUE(contains(error_of([] { Opts::from_json("{not json"); }), "not valid JSON"));
   EXPECT_TRUE(contains(error_of([] { Opts::from_json(R"({"word_vocab": 10, "num_tags": 3})"); }), "char_vocab"));
@@ -409,6 +460,17 @@ TEST(BiLSTMCNNCRFTagger, SaveLoadRoundTripIsBitIdentical) {
   EXPECT_EQ(m.decode(d.words, d.chars, d.lengths), loaded->decode(d.words, d.chars, d.lengths));
 
   testing::expect_refuses_other_model<BiLSTMCNNCRFTagger>();
+
+  // A one-directional GRU tagger comes back as one (options from the sidecar, weights by name).
+  manual_seed(10);
+  BiLSTMCNNCRFTagger g(tiny_options().cell("gru").bidirectional(false));
+  g.eval();
+  auto g2 = testing::save_and_reload(g, "tagger_gru", {{"tags", {"A", "B", "C"}}});
+  g2->eval();
+  EXPECT_EQ(g2->options().cell(), "gru");
+  EXPECT_FALSE(g2->options().bidirectional());
+  const Tensor ga = g.emissions(d.words, d.chars, d.lengths), gb = g2->emissions(d.words, d.chars, d.lengths);
+  for (std::int64_t i = 0; i < ga.numel(); ++i) EXPECT_EQ(ga.item(i), gb.item(i)) << i;
 }
 
 TEST(BiLSTMCNNCRFTagger, BadInputThrowsNamedErrors) {

@@ -3,10 +3,12 @@
 // trip and bad input.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <sstream>
 
 #include "birnn/birnn.hpp"
 #include "birnn/data/data.hpp"
+#include "birnn/models/bilstm_cnn_crf_tagger.hpp"
 #include "birnn/models/model.hpp"
 #include "birnn/tasks/task.hpp"
 #include "task_test_util.hpp"
@@ -153,6 +155,40 @@ TEST(TaskPos, BadInputGivesTypedErrorsNamingFileAndLine) {
   EXPECT_NE(error_of([&] { prepare(long_sentence, 3); }).find(long_sentence + ":1"), std::string::npos)
       << error_of([&] { prepare(long_sentence, 3); });
   auto c = small_config(sample("tasks/pos_sample.conll"));
-  c.cell = "gru";
+  c.cell = "transformer";
+  EXPECT_NE(error_of([&] { tasks::make_task("pos")->prepare(c); }).find("'transformer'"), std::string::npos);
+  c.cell = "lstm";
+  c.bidirectional = 2;
   EXPECT_THROW(tasks::make_task("pos")->prepare(c), OptionError);
+}
+
+// --cell and --unidirectional swap the tagger's recurrent layer; the rest of the model stays.
+TEST(TaskPos, OtherCellsAndOneDirectionTrain) {
+  set_num_threads(1);
+  std::map<std::string, std::int64_t> recurrent;
+  for (const char* cell : {"rnn", "lstm", "gru"})
+    for (int bi : {0, 1}) {
+      SCOPED_TRACE(std::string(cell) + (bi ? " bi" : " uni"));
+      manual_seed(7);
+      auto c = small_config(sample("tasks/pos_sample.conll"));
+      c.cell = cell;
+      c.bidirectional = bi;
+      auto task = tasks::make_task("pos");
+      task->prepare(c);
+      EXPECT_EQ(task->config().cell, cell);
+      EXPECT_EQ(task->config().bidirectional, bi);
+      const auto& tagger = dynamic_cast<const BiLSTMCNNCRFTagger&>(task->model());
+      EXPECT_EQ(tagger.options().cell(), cell);
+      EXPECT_EQ(tagger.options().bidirectional(), bi == 1);
+      std::int64_t n = 0;
+      for (auto& [name, p] : task->model().named_parameters())
+        if (name.rfind(std::string(cell) + ".", 0) == 0) n += p.numel();
+      recurrent[std::string(cell) + std::to_string(bi)] = n;
+      const auto losses = birnn::testing::train_task(*task, 3, 0.02);
+      EXPECT_LT(losses.back(), losses.front());
+    }
+  // Gates: LSTM 4, GRU 3, RNN 1 blocks of the same shape; two directions: twice the weights.
+  EXPECT_EQ(recurrent["lstm0"], 4 * recurrent["rnn0"]);
+  EXPECT_EQ(recurrent["gru0"], 3 * recurrent["rnn0"]);
+  for (const char* cell : {"rnn", "lstm", "gru"}) EXPECT_EQ(recurrent[std::string(cell) + "1"], 2 * recurrent[std::string(cell) + "0"]);
 }

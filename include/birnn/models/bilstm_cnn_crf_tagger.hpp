@@ -28,10 +28,13 @@
 //           (positions outside 0..C-1 read zeros, as Conv1d(D_c, F, k, padding p))
 //   r_t   = act(max_{j < len_t} z_t,j)      act = tanh (Ma & Hovy's code), relu or none     (F)
 //   x_t   = dropout([e_t ; r_t])                                                  (word_dim + F)
-//   h_t   = dropout(BiLSTM(x)_t)            num_layers layers, hidden per direction   (2 * hidden)
+//   h_t   = dropout(BiLSTM(x)_t)            num_layers layers, hidden per direction   (D * hidden)
 //   s_t   = fc(h_t)                         emissions                              (num_tags)
 //   use_crf: loss = CRF NLL of the gold tags (crf.hpp), decode = Viterbi
 //   else:    loss = cross-entropy of softmax(s_t) over real words, decode = argmax_k s_t,k
+// The recurrent layer is a BiLSTM by default; options cell ("rnn" = tanh RNN, "lstm", "gru") and
+// bidirectional (D = 2, default; false: D = 1, left to right only) swap it for the other forms with the
+// rest of the model unchanged, which is what `birnn compare pos` measures. The class keeps its name.
 // act is monotone, so act(max z) = max act(z): it is applied after the pooling (F values a word, not C*F).
 // Padding never changes a real word's output: padded words are skipped by the BiLSTM (variable lengths)
 // and by the character CNN, which runs once per batch on the real words only, as one GEMM over
@@ -43,7 +46,8 @@
 //
 // Parameter names (PyTorch attribute names of the reference model, tests/reference/make_model_
 // bilstm_cnn_crf_tagger.py): word_embedding.weight, char_embedding.weight, char_conv.{weight,bias},
-// lstm.{weight_ih_l0,...} (torch.nn.LSTM names, _reverse for the backward direction), fc.{weight,bias},
+// lstm.{weight_ih_l0,...} (torch.nn.LSTM names, _reverse for the backward direction; the submodule is
+// named after the cell: gru.* for cell "gru", rnn.* for "rnn"), fc.{weight,bias},
 // crf.{start_transitions,end_transitions,transitions} (pytorch-crf's names). char_* exist only with
 // use_char_cnn, crf.* only with use_crf.
 #pragma once
@@ -80,7 +84,11 @@ class BiLSTMCNNCRFTaggerOptions {
   BiLSTMCNNCRFTaggerOptions& char_kernel(std::int64_t v) { char_kernel_ = v; return *this; }
   /// Activation of the character features: "tanh" (default, as Ma & Hovy's code), "relu" or "none".
   BiLSTMCNNCRFTaggerOptions& char_activation(const std::string& v) { char_activation_ = v; return *this; }
-  /// LSTM hidden size per direction (Ma & Hovy: 200).
+  /// Recurrent cell: "lstm" (default), "gru" (PyTorch's form) or "rnn" (tanh); names the submodule.
+  BiLSTMCNNCRFTaggerOptions& cell(const std::string& v) { cell_ = v; return *this; }
+  /// Both directions (default, the BiLSTM) or left to right only.
+  BiLSTMCNNCRFTaggerOptions& bidirectional(bool v) { bidirectional_ = v; return *this; }
+  /// Recurrent hidden size per direction (Ma & Hovy: 200).
   BiLSTMCNNCRFTaggerOptions& hidden(std::int64_t v) { hidden_ = v; return *this; }
   /// Stacked BiLSTM layers.
   BiLSTMCNNCRFTaggerOptions& num_layers(std::int64_t v) { num_layers_ = v; return *this; }
@@ -105,6 +113,9 @@ class BiLSTMCNNCRFTaggerOptions {
   std::int64_t char_filters() const { return char_filters_; }
   std::int64_t char_kernel() const { return char_kernel_; }
   const std::string& char_activation() const { return char_activation_; }
+  const std::string& cell() const { return cell_; }
+  bool bidirectional() const { return bidirectional_; }
+  std::int64_t directions() const { return bidirectional_ ? 2 : 1; }
   std::int64_t hidden() const { return hidden_; }
   std::int64_t num_layers() const { return num_layers_; }
   double dropout() const { return dropout_; }
@@ -124,6 +135,8 @@ class BiLSTMCNNCRFTaggerOptions {
   std::int64_t word_vocab_, char_vocab_, num_tags_;
   std::int64_t word_dim_ = 100, char_dim_ = 30, char_filters_ = 30, char_kernel_ = 3;
   std::string char_activation_ = "tanh";
+  std::string cell_ = "lstm";
+  bool bidirectional_ = true;
   std::int64_t hidden_ = 200, num_layers_ = 1;
   double dropout_ = 0.5;
   bool use_char_cnn_ = true, use_crf_ = true;
@@ -150,7 +163,7 @@ class BiLSTMCNNCRFTagger : public Model {
   /// Character features of every word: (B, T, char_filters), zero at padded words. use_char_cnn only.
   Tensor char_features(const Tensor& words, const Tensor& chars, const Tensor& lengths = Tensor(),
                        const Tensor& char_lengths = Tensor()) const;
-  /// Tag scores (B, T, num_tags); at padded words they are fc's bias (the BiLSTM outputs zeros there).
+  /// Tag scores (B, T, num_tags); at padded words they are fc's bias (the recurrent layer outputs zeros there).
   Tensor emissions(const Tensor& words, const Tensor& chars, const Tensor& lengths = Tensor(),
                    const Tensor& char_lengths = Tensor()) const;
   /// Scalar loss of the gold tags (B, T): CRF NLL, or cross-entropy without CRF; reduced by loss_reduction.
@@ -173,7 +186,7 @@ class BiLSTMCNNCRFTagger : public Model {
   Options options_;
   std::shared_ptr<Embedding> word_embedding_, char_embedding_;
   std::shared_ptr<Conv1d> char_conv_;
-  std::shared_ptr<LSTM> lstm_;
+  std::shared_ptr<RecurrentBase> rnn_;  // LSTM, GRU or RNN per options().cell()
   std::shared_ptr<Linear> fc_;
   std::shared_ptr<CRF> crf_;
 };

@@ -26,6 +26,9 @@ struct CellRow {
   std::string metric_name;  ///< e.g. "held-out MSE", "token accuracy"
   double metric = 0;
   bool higher_is_better = false;
+  /// Trials the metric is over when it is an accuracy (e.g. held-out tokens); 0 = unknown. With it a
+  /// difference between two rows can be judged against the binomial standard error.
+  std::int64_t metric_count = 0;
 };
 
 enum class Verdict { confirmed, not_confirmed, not_measured };

@@ -61,6 +61,9 @@ struct EvalResult {
   std::vector<std::pair<std::string, double>> metrics;  ///< e.g. {"accuracy", 0.97}, {"loss", 0.08}
   std::string primary;                                  ///< name of the metric that picks the best model
   bool higher_is_better = true;
+  /// How many units (tokens, examples) the metrics are over, when the task says (pos: tokens); 0 = not given.
+  /// Decides whether a difference in accuracy is larger than chance (birnn compare).
+  std::int64_t count = 0;
   double value(const std::string& name) const;          ///< OptionError if absent
   double primary_value() const { return value(primary); }
   bool better_than(const EvalResult& other) const;
