@@ -93,7 +93,7 @@ def main():
     best, best_state, times = None, None, []
     for epoch in range(args.epochs):
         s = streams(tr, random.randrange(T), B, length)
-        state, t0, done = None, time.perf_counter(), 0
+        state, t0, c0, done = None, time.perf_counter(), time.process_time(), 0
         for k in range(0, length, T):
             inp, tgt = s[:, k:k + T], s[:, k + 1:k + T + 1]
             inp = inp[:, :tgt.shape[1]]
@@ -107,12 +107,15 @@ def main():
             done += 1
             if args.max_batches and done >= args.max_batches:
                 break
-        times.append((time.perf_counter() - t0) * ((length + T - 1) // T) / done)
+        scale = ((length + T - 1) // T) / done  # 1 unless --max-batches cut the epoch short
+        times.append((time.perf_counter() - t0) * scale)
+        cpu_train = (time.process_time() - c0) * scale
         d = bpc(dv)
         if best is None or d < best:
             best, best_state = d, {k: v.clone() for k, v in model.state_dict().items()}
         print(f"epoch {epoch + 1} {times[-1]:.1f}s/epoch{' (extrapolated from %d batches)' % done if args.max_batches else ''} "
-              f"train loss {loss.item():.4f} dev bits_per_char {d:.4f}", flush=True)
+              f"train loss {loss.item():.4f} dev bits_per_char {d:.4f}  [epoch {cpu_train:.1f} s CPU training"
+              f"{' (extrapolated)' if args.max_batches else ''}]", flush=True)
     model.load_state_dict(best_state)
     print(f"test bits_per_char {bpc(te):.4f}")
     print(f"seconds per epoch (median): {sorted(times)[len(times) // 2]:.1f}")

@@ -202,7 +202,7 @@ def main():
             chunk = sorted(idx[i : i + 16 * bs], key=lambda j: -len(tr[j][0]))
             plan += [chunk[k : k + bs] for k in range(0, len(chunk), bs)]
         random.shuffle(plan)
-        t0, tokens, total = time.time(), 0, 0.0
+        t0, c0, tokens, total = time.time(), time.process_time(), 0, 0.0
         for step, p in enumerate(plan):
             W, Ch, L, Y = batch([tr[j] for j in p])
             mask = torch.arange(W.shape[1]).unsqueeze(0) < L.unsqueeze(1)
@@ -217,7 +217,10 @@ def main():
                 print(f"epoch {epoch + 1} step {step}/{len(plan)} loss {total / (step + 1):.4f} {tokens / (time.time() - t0):.0f} tokens/s", flush=True)
         secs = time.time() - t0
         acc = evaluate(dv)
-        print(f"epoch {epoch + 1}: train loss {total / len(plan):.4f}, {secs:.1f} s ({tokens / secs:.0f} tokens/s), dev accuracy {acc:.4f}", flush=True)
+        # epoch = training steps + dev evaluation, as birnn's epoch lines (and bench/tasks/birnn_epoch_cpu.py) count it
+        wall, cpu = time.time() - t0, time.process_time() - c0
+        print(f"epoch {epoch + 1}: train loss {total / len(plan):.4f}, {secs:.1f} s ({tokens / secs:.0f} tokens/s), dev accuracy {acc:.4f}"
+              f"  [epoch {wall:.1f} s wall, {cpu:.1f} s CPU]", flush=True)
         if acc > best:
             best = acc
             torch.save(model.state_dict(), "/tmp/pos_pytorch_best.pt")
