@@ -158,7 +158,8 @@ void info_spam(const std::string& dir) {
   }
   std::printf("mails       %zu train, %zu held out\n", s.train.size(), s.test.size());
   for (const auto& [label, n] : per) std::printf("  %-9s %d train, %d held out\n", label.c_str(), n.first, n.second);
-  std::printf("text        Subject and From headers, then the body (MIME text parts, HTML stripped)\n");
+  std::printf("text        %zu header lines (Subject, From, To, ... List-Id; data::spam_headers()), then the body (MIME text parts, HTML stripped)\n",
+              spam_headers().size());
   std::printf("tokens      %.0f per train mail on average, longest %zu\n", s.train.empty() ? 0.0 : static_cast<double>(total) / s.train.size(), longest);
   std::printf("words       %lld in train (%lld seen twice or more), reserved <pad> <unk> included\n", (long long)Vocabulary::build(toks).size(),
               (long long)Vocabulary::build(toks, VocabularyOptions().min_count(2)).size());

@@ -238,12 +238,18 @@ def collect_text(raw, top, depth, out):
     return headers
 
 
-def email_text(raw):
-    """The text birnn classifies: "Subject: ..." and "From: ..." lines, a blank line, the body (data::email_text)."""
+# data::spam_headers(): the header lines a mail's text starts with, in this order.
+HEADERS = (b"Subject", b"From", b"To", b"Reply-To", b"Return-Path", b"X-Mailer", b"User-Agent", b"Content-Type", b"List-Id",
+           b"Precedence", b"In-Reply-To", b"X-Priority", b"X-MSMail-Priority", b"Delivered-To", b"Sender", b"Errors-To")
+
+
+def email_text(raw, headers_read=HEADERS):
+    """The text birnn classifies: one "Name: value" line per header of HEADERS present, a blank line, the body
+    (data::email_text)."""
     body = bytearray()
     headers = [(repair(k), repair(decode_encoded_words(v))) for k, v in collect_text(raw, True, 0, body)]
     t = b""
-    for name in (b"Subject", b"From"):
+    for name in headers_read:
         v = find_header(headers, name)
         if v:
             t += name + b": " + v + b"\n"
@@ -258,7 +264,7 @@ def fnv1a64(s):
     return h
 
 
-def load_spam_assassin(d):
+def load_spam_assassin(d, headers_read=HEADERS):
     """(train, test) lists of (text bytes, 1.0 spam / 0.0 ham), in birnn's order (data::load_spam_assassin)."""
     data = os.path.join(d, "data")
     train, test = [], []
@@ -269,7 +275,7 @@ def load_spam_assassin(d):
         files = [f for f in os.listdir(os.path.join(data, g)) if f.endswith(".txt") and len(f) > 4]  # ".txt" alone has no extension
         for f in sorted((f for f in files if os.path.isfile(os.path.join(data, g, f))), key=str.encode):
             with open(os.path.join(data, g, f), "rb") as fh:
-                text = email_text(fh.read())
+                text = email_text(fh.read(), headers_read)
             (test if fnv1a64(f.encode()) % 5 == 0 else train).append((text, 1.0 if spam else 0.0))
     return train, test
 

@@ -10,8 +10,10 @@ the reading, tokens and vocabulary are in spam_mail.py):
   - data/<group>/*.txt of the SpamAssassin package, groups and files in byte order; a group starting with
     "spam" is spam, one containing "ham" is ham, others skipped; a mail is held out when
     FNV-1a-64(file name) % 5 == 0; dev = every 20th mail of the training part (i % 20 == 19);
-  - a mail's text: "Subject: v" and "From: v" lines (first header of that name, any case, RFC 2047 encoded
-    words decoded; left out when empty), a blank line, then the body: an mbox "From " line skipped, headers
+  - a mail's text: one "Name: v" line per header of spam_mail.HEADERS (data::spam_headers(): Subject, From,
+    To, Reply-To, Return-Path, X-Mailer, User-Agent, Content-Type, List-Id, Precedence, In-Reply-To,
+    X-Priority, X-MSMail-Priority, Delivered-To, Sender, Errors-To; in that order; first header of that name,
+    any case, RFC 2047 encoded words decoded; left out when empty), a blank line, then the body: an mbox "From " line skipped, headers
     end at the first empty line, continuation lines joined with one space; text/* parts kept (no type =
     text/plain), multipart/* split on its boundary lines (nested up to 8 levels, preamble and epilogue
     dropped, kept as plain text if the boundary never appears), other parts dropped; quoted-printable and
@@ -19,9 +21,9 @@ the reading, tokens and vocabulary are in spam_mail.py):
     4 KB contain "<html" or "<body") reduced to text: tags, comments, <style>/<script> removed, href=/src=
     values kept, seven entities decoded; parts joined with a newline;
   - tokens: ASCII lowercased, maximal runs of ASCII letters/digits/non-ASCII code points, "!?$%" as tokens
-    of their own, each token cut to 40 bytes at a code point boundary; only the first 600 tokens of a mail;
+    of their own, each token cut to 40 bytes at a code point boundary; only the first 800 tokens of a mail;
     a mail with no token is one <unk>;
-  - vocabulary: tokens seen >= 2 times in the training mails (after the 600 cut), by count then byte order,
+  - vocabulary: tokens seen >= 2 times in the training mails (after the 800 cut), by count then byte order,
     at most 30000 entries with <pad>=0 <unk>=1 included;
   - model: Embedding(V, 64, padding_idx 0), BiGRU(hidden 64) over each mail's real steps (the backward
     direction starts at the mail's last token; see BiGRUClassifier), max over the real steps, dropout 0.2,
@@ -32,7 +34,7 @@ the reading, tokens and vocabulary are in spam_mail.py):
   - one thread (torch.set_num_threads(1), OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1), flush-to-zero, and on an
     AVX-512 CPU OPENBLAS_CORETYPE=SkylakeX and ATEN_CPU_CAPABILITY=avx512 unless set (bench/README.md; this
     machine's environment sets OPENBLAS_CORETYPE=Haswell, so pass SkylakeX explicitly).
---info prints the counts `birnn data info spam-assassin` prints (all tokens, no 600 cut) and exits.
+--info prints the counts `birnn data info spam-assassin` prints (all tokens, no 800 cut) and exits.
 Epoch seconds are the training steps plus the dev evaluation (what `birnn train` prints per epoch), as wall
 time and as this process's CPU time (steadier on a shared machine).
 """
@@ -97,7 +99,7 @@ class BiGRUClassifier(nn.Module):
 
 
 def info(train, test):
-    """The counts of `birnn data info spam-assassin`: all tokens of the training mails, no 600 cut."""
+    """The counts of `birnn data info spam-assassin`: all tokens of the training mails, no 800 cut."""
     toks = [tokenize(t) for t, _ in train]
     counts = Counter(w for t in toks for w in t)
     n = sum(len(t) for t in toks)
@@ -113,7 +115,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--limit", type=int, default=0)
-    ap.add_argument("--max-length", type=int, default=600)
+    ap.add_argument("--max-length", type=int, default=800)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--packed", action="store_true", help="nn.GRU on pack_padded_sequence (slow backward, see BiGRUClassifier)")
     ap.add_argument("--info", action="store_true", help="print the data counts of `birnn data info spam-assassin` and exit")

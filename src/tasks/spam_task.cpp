@@ -2,8 +2,10 @@
 // (models/bigru_classifier.hpp: embedding, bidirectional GRU, max pooling over time, Dense(1), sigmoid).
 //
 // Data: the SpamAssassin corpus (data::load_spam_assassin: held out as `test` when FNV-1a(file name) % 5 == 0;
-// a mail's text is its "Subject: ..." and "From: ..." header lines, a blank line, then the readable body,
-// as in the reference run), or with
+// a mail's text is one "Name: value" line for each header of data::spam_headers() the mail has (Subject,
+// From, To, Reply-To, Return-Path, X-Mailer, User-Agent, Content-Type, List-Id, Precedence, In-Reply-To,
+// X-Priority, X-MSMail-Priority, Delivered-To, Sender, Errors-To: in this corpus the headers carry much of
+// the signal), a blank line, then the readable body), or with
 // --data FILE a `label<TAB>text` TSV file (data::read_tsv_labeled) or, if the name ends in ".jsonl",
 // one JSON object per line with "label" and "text" (data::read_jsonl_labeled). Labels are "ham" and "spam";
 // anything else is a FormatError naming the label, file and line. From a --data file, example i (from 0)
@@ -11,8 +13,9 @@
 // --limit N keeps the first N examples of the training part (before dev is carved from it).
 //
 // Tokens: data::Tokenizer (ASCII lowercased; runs of letters/digits; "!?$%" kept as tokens), then only the
-// first --max-length tokens of each text are kept (default 600: subject + sender + the start of the body;
-// the rest is cut, never an error). A text with no token at all is read as one <unk>.
+// first --max-length tokens of each text are kept (default 800: the header lines + the start of the body;
+// the extra headers add ~45 tokens per mail, and 800 beat 600 on dev accuracy; the rest is cut, never an
+// error). A text with no token at all is read as one <unk>.
 // Vocabulary "words": tokens seen >= 2 times in the training examples, at most 30000 entries (the rarest
 // dropped), <pad> = 0, <unk> = 1. "labels" records the class order {ham, spam} (spam = 1 = positive).
 //
@@ -35,7 +38,7 @@ namespace birnn::tasks {
 
 namespace {
 
-constexpr std::int64_t kDefaultMaxTokens = 600;
+constexpr std::int64_t kDefaultMaxTokens = 800;
 constexpr std::int64_t kEvalBatch = 64;
 constexpr std::int64_t kMaxTextBytes = 16 << 20;  // a generic-format line longer than 16 MB is an error
 

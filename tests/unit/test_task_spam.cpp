@@ -41,7 +41,7 @@ TEST(TaskSpam, PreparesSplitsAndVocabularyFromTsv) {
   EXPECT_EQ(v.at("words")[1], "<unk>");
   EXPECT_EQ(v.at("labels"), (std::vector<std::string>{"ham", "spam"}));
   EXPECT_EQ(task->config().cell, "gru");
-  EXPECT_EQ(task->config().max_length, 600);
+  EXPECT_EQ(task->config().max_length, 800);
 }
 
 TEST(TaskSpam, LossFallsAndMetricsAreSane) {
