@@ -2,7 +2,6 @@
 #include <cstdio>
 
 #include "args.hpp"
-#include "birnn/rnn.hpp"
 #include "birnn/threads.hpp"
 #include "commands.hpp"
 #include "train_setup.hpp"
@@ -21,12 +20,9 @@ int cmd_eval(const std::vector<std::string>& argv) {
   }
   if (args.has("threads")) set_num_threads(static_cast<int>(args.integer("threads", 1, 1, 1024)));
   const std::string split = args.str("split", "test");
-  const Precision precision = parse_precision(args.str("precision", "fp32"), "--precision");
   if (split != "test" && split != "dev") throw OptionError("--split must be test or dev, got '" + split + "'");
   auto task = task_from_checkpoint(args.positional()[0], args.str("data", ""));
-  task->model().set_inference_precision(precision);
-  if (precision == Precision::bf16 && !bf16_native())
-    std::fputs("note: this CPU has no AVX-512 BF16; bf16 is emulated (same numbers, slower than fp32)\n", stderr);
+  apply_inference_precision(task->model(), args);
   const tasks::EvalResult r = task->evaluate(split == "dev" ? tasks::Split::dev : tasks::Split::test);
   std::printf("%s\n", r.summary().c_str());
   return 0;

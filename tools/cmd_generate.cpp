@@ -9,13 +9,15 @@
 #include "birnn/models/char_language_model.hpp"
 #include "birnn/threads.hpp"
 #include "commands.hpp"
+#include "train_setup.hpp"
 
 namespace birnn::cli {
 
 int cmd_generate(const std::vector<std::string>& argv) {
-  Args args(argv, {"prompt", "n", "temperature", "seed", "threads"}, {"help", "greedy"});
+  Args args(argv, {"prompt", "n", "temperature", "seed", "threads", "precision"}, {"help", "greedy"});
   if (args.flag("help") || args.positional().size() != 1) {
     std::fputs("usage: birnn generate CHECKPOINT [--prompt TEXT] [--n 300] [--temperature 0.8] [--greedy] [--seed N]\n"
+               "                      [--threads N] [--precision fp32|bf16]\n"
                "  CHECKPOINT is a character language model written by `birnn train charlm`, e.g. runs/charlm/best\n"
                "  prints the prompt followed by N generated characters; sampling with --temperature T (> 0) from a\n"
                "  generator seeded with --seed (default 1, so a run repeats), or the most likely character with --greedy.\n"
@@ -39,6 +41,7 @@ int cmd_generate(const std::vector<std::string>& argv) {
   if (vocab == info.vocabularies.end()) throw StateDictError(path + ": the checkpoint has no 'chars' vocabulary");
   const data::Vocabulary chars = data::Vocabulary::from_strings(vocab->second);
   auto model = load_model<CharLanguageModel>(path);
+  apply_inference_precision(*model, args);
   if (chars.size() != model->options().vocab_size())
     throw StateDictError(path + ": vocabulary mismatch: 'chars' has " + std::to_string(chars.size()) + " entries, the model " +
                          std::to_string(model->options().vocab_size()));

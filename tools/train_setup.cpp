@@ -7,6 +7,7 @@
 
 #include "birnn/checkpoint.hpp"
 #include "birnn/error.hpp"
+#include "birnn/rnn.hpp"
 #include "birnn/threads.hpp"
 
 namespace birnn::cli {
@@ -64,7 +65,8 @@ std::unique_ptr<Optimizer> make_optimizer(const tasks::TrainConfig& c, std::vect
   throw OptionError("--optimizer must be adam, adamw or sgd, got '" + c.optimizer + "'");
 }
 
-std::unique_ptr<tasks::Task> task_from_checkpoint(const std::string& checkpoint, const std::string& data_override) {
+std::unique_ptr<tasks::Task> task_from_checkpoint(const std::string& checkpoint, const std::string& data_override,
+                                                  tasks::DataNeed need) {
   const CheckpointInfo info = read_checkpoint_info(checkpoint);
   const auto task_it = info.extra.find("task");
   const auto config_it = info.extra.find("train_config");
@@ -73,7 +75,7 @@ std::unique_ptr<tasks::Task> task_from_checkpoint(const std::string& checkpoint,
   tasks::TrainConfig config = tasks::TrainConfig::from_json(config_it->second);
   if (!data_override.empty()) config.data = data_override;
   auto task = tasks::make_task(task_it->second);
-  task->prepare_for(checkpoint, config);
+  task->prepare_for(checkpoint, config, need);
   return task;
 }
 
@@ -94,6 +96,13 @@ std::optional<tasks::EvalResult> recorded_best(const std::string& checkpoint) {
   r.higher_is_better = h->second == "1";
   r.metrics = {{m->second, std::stod(s->second)}};
   return r;
+}
+
+void apply_inference_precision(Module& model, const Args& args) {
+  const Precision precision = parse_precision(args.str("precision", "fp32"), "--precision");
+  model.set_inference_precision(precision);
+  if (precision == Precision::bf16 && !bf16_native())
+    std::fputs("note: this CPU has no AVX-512 BF16; bf16 is emulated (same numbers, slower than fp32)\n", stderr);
 }
 
 std::string metrics_json(const tasks::EvalResult& r) {

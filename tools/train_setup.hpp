@@ -1,4 +1,4 @@
-// What `birnn train`, `eval` and `predict` share: the training flags, the optimizer they name, loading a
+// What `birnn train`, `eval`, `predict` and `generate` share: the training flags, the optimizer they name, loading a
 // checkpoint back into its task, and metrics as JSON.
 #pragma once
 #include <map>
@@ -22,13 +22,19 @@ tasks::TrainConfig train_config_from(const Args& args);
 std::unique_ptr<Optimizer> make_optimizer(const tasks::TrainConfig& config, std::vector<Tensor> params);
 
 /// A task rebuilt from a checkpoint written by `birnn train` (its sidecar names the task and config):
-/// data read as configured (or from data_override if not empty), the checkpoint's weights and vocabularies.
-std::unique_ptr<tasks::Task> task_from_checkpoint(const std::string& checkpoint, const std::string& data_override);
+/// data read as configured (or from data_override if not empty) unless need is DataNeed::none (predict),
+/// the checkpoint's weights and vocabularies.
+std::unique_ptr<tasks::Task> task_from_checkpoint(const std::string& checkpoint, const std::string& data_override,
+                                                  tasks::DataNeed need = tasks::DataNeed::splits);
 
 /// extra + {"dev_metric", "dev_score"}: what `--resume` reads back with recorded_best().
 std::map<std::string, std::string> with_dev_score(std::map<std::string, std::string> extra, const tasks::EvalResult& dev);
 /// The dev score stored with a best checkpoint, or nullopt if there is none.
 std::optional<tasks::EvalResult> recorded_best(const std::string& checkpoint);
+
+/// --precision fp32|bf16 (default fp32) applied to a model loaded for inference (eval, predict, generate),
+/// with a note on stderr when this CPU has to emulate bf16.
+void apply_inference_precision(Module& model, const Args& args);
 
 std::string metrics_json(const tasks::EvalResult& r);
 std::string join(const std::vector<std::string>& parts, const std::string& sep);

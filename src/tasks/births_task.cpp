@@ -94,13 +94,14 @@ class BirthsTask : public Task {
     fit_normalization();
   }
 
-  void prepare_for(const std::string& checkpoint, const TrainConfig& config) override {
+  void prepare_for(const std::string& checkpoint, const TrainConfig& config, DataNeed need) override {
     model_ = load_model<Forecaster>(checkpoint);
     config_ = with_defaults(config);
     if (model_->options().num_features() != K || model_->options().horizon() != kHorizon)
       throw StateDictError(checkpoint + ": the forecaster has " + std::to_string(model_->options().num_features()) +
                            " features and horizon " + std::to_string(model_->options().horizon()) + ", the births task needs " +
                            std::to_string(K) + " and " + std::to_string(kHorizon));
+    (void)need;  // always read: the series is small and predict dates undated input from its last day
     read_data();
   }
 

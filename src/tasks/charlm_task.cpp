@@ -129,7 +129,7 @@ class CharLmTask : public Task {
     note_warnings();
   }
 
-  void prepare_for(const std::string& checkpoint, const TrainConfig& config) override {
+  void prepare_for(const std::string& checkpoint, const TrainConfig& config, DataNeed need) override {
     CheckpointInfo info;
     model_ = load_model<CharLanguageModel>(checkpoint, &info);
     config_ = with_defaults(config);
@@ -139,8 +139,10 @@ class CharLmTask : public Task {
     if (chars_.size() != model_->options().vocab_size())
       throw StateDictError(checkpoint + ": vocabulary mismatch: 'chars' has " + std::to_string(chars_.size()) +
                            " entries, the model " + std::to_string(model_->options().vocab_size()));
-    read_data();
-    encode_all();
+    if (need == DataNeed::splits) {
+      read_data();
+      encode_all();
+    }
     note_warnings();
   }
 
@@ -169,6 +171,7 @@ class CharLmTask : public Task {
   std::string unit() const override { return "chars"; }
 
   EvalResult evaluate(Split split) override {
+    if (!data_read_) throw DataError("the charlm task was loaded without its data (DataNeed::none): nothing to evaluate");
     const std::vector<std::int64_t>& ids = split == Split::train ? train_ids_ : split == Split::dev ? dev_ids_ : test_ids_;
     NoGradGuard no_grad;
     const bool was_training = model_->is_training();
@@ -241,6 +244,7 @@ class CharLmTask : public Task {
   }
 
   void read_data() {
+    data_read_ = true;
     std::vector<std::string> train, dev, test;
     std::int64_t count = 0;
     auto add_training = [&](const std::string& text) {
@@ -293,6 +297,7 @@ class CharLmTask : public Task {
   }
 
   TrainConfig config_;
+  bool data_read_ = false;  // false after prepare_for(..., DataNeed::none): predict only
   std::unique_ptr<CharLanguageModel> model_;
   data::Vocabulary chars_;
   std::string source_, train_text_, dev_text_, test_text_;

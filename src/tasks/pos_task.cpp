@@ -126,7 +126,7 @@ class PosTask : public Task {
     encode_all();
   }
 
-  void prepare_for(const std::string& checkpoint, const TrainConfig& config) override {
+  void prepare_for(const std::string& checkpoint, const TrainConfig& config, DataNeed need) override {
     config_ = config;
     fill_defaults(config_);
     CheckpointInfo info;
@@ -136,8 +136,10 @@ class PosTask : public Task {
     words_ = data::Vocabulary::from_strings(info.vocabularies["words"]);
     chars_ = data::Vocabulary::from_strings(info.vocabularies["chars"]);
     tags_ = data::Vocabulary::from_strings(info.vocabularies["tags"], false);
-    read_data();
-    encode_all();
+    if (need == DataNeed::splits) {
+      read_data();
+      encode_all();
+    }
   }
 
   Model& model() override { return *model_; }
@@ -168,6 +170,7 @@ class PosTask : public Task {
   std::string unit() const override { return "tokens"; }
 
   EvalResult evaluate(Split split) override {
+    if (!data_read_) throw DataError("the pos task was loaded without its data (DataNeed::none): nothing to evaluate");
     const Encoded& e = split == Split::train ? train_ : split == Split::dev ? dev_ : test_;
     EvalResult r;
     r.primary = "accuracy";
@@ -253,6 +256,7 @@ class PosTask : public Task {
 
   // Reads the data set (or config_.data) into train_raw_, dev_raw_, test_raw_.
   void read_data() {
+    data_read_ = true;
     const auto opts = data::ReadOptions().max_tokens(config_.max_length);
     std::vector<data::TaggedSentence> train_part;
     train_raw_.clear();
@@ -302,6 +306,7 @@ class PosTask : public Task {
   }
 
   TrainConfig config_;
+  bool data_read_ = false;  // false after prepare_for(..., DataNeed::none): predict only
   std::string source_;
   data::Vocabulary words_, chars_, tags_{false};
   std::unique_ptr<BiLSTMCNNCRFTagger> model_;

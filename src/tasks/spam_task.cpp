@@ -88,15 +88,17 @@ class SpamTask : public Task {
     encode_all();
   }
 
-  void prepare_for(const std::string& checkpoint, const TrainConfig& config) override {
+  void prepare_for(const std::string& checkpoint, const TrainConfig& config, DataNeed need) override {
     config_ = config;
     fill_defaults(config_);
     CheckpointInfo info;
     model_ = load_model<BiGRUClassifier>(checkpoint, &info);
     if (!info.vocabularies.count("words")) throw StateDictError(checkpoint + ": the checkpoint has no 'words' vocabulary");
     words_ = data::Vocabulary::from_strings(info.vocabularies["words"]);
-    read_data();
-    encode_all();
+    if (need == DataNeed::splits) {
+      read_data();
+      encode_all();
+    }
   }
 
   Model& model() override { return *model_; }
@@ -128,6 +130,7 @@ class SpamTask : public Task {
   std::string unit() const override { return "tokens"; }
 
   EvalResult evaluate(Split split) override {
+    if (!data_read_) throw DataError("the spam task was loaded without its data (DataNeed::none): nothing to evaluate");
     const Encoded& e = split == Split::train ? train_ : split == Split::dev ? dev_ : test_;
     model_->eval();
     NoGradGuard no_grad;
@@ -202,6 +205,7 @@ class SpamTask : public Task {
   }
 
   void read_data() {
+    data_read_ = true;
     std::vector<data::LabeledText> train_part;
     train_raw_.clear();
     dev_raw_.clear();
@@ -239,6 +243,7 @@ class SpamTask : public Task {
   }
 
   TrainConfig config_;
+  bool data_read_ = false;  // false after prepare_for(..., DataNeed::none): predict only
   std::string source_;
   data::Tokenizer tokenizer_;
   data::Vocabulary words_;

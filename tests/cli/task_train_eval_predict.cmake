@@ -2,7 +2,7 @@
 # task_spam.cmake after they set: task, eval_pattern (what `birnn eval` prints), predict_input and
 # predict_pattern (a line in, the expected shape of its prediction), bad_file and bad_content (a data
 # file whose line 2 is malformed). A tiny run writes last, best, metrics.jsonl and test.json; eval,
-# predict and info read it back; a bad flag and a bad data file exit non-zero with a message naming the
+# predict (fp32 and bf16) and info read it back; a bad flag and a bad data file exit non-zero with a message naming the
 # file, and create no output folder. CTest passes -DBIRNN=<birnn> -DSAMPLE=<sample file> -DWORK=<scratch>.
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
@@ -32,6 +32,11 @@ run_ok(predict ${run}/best ${WORK}/input.txt --threads 1)
 if(NOT out MATCHES "${predict_pattern}")
   message(FATAL_ERROR "birnn predict: unexpected output: ${out}")
 endif()
+run_ok(predict ${run}/best ${WORK}/input.txt --threads 1 --precision bf16)
+if(NOT out MATCHES "${predict_pattern}")
+  message(FATAL_ERROR "birnn predict --precision bf16: unexpected output: ${out}")
+endif()
+expect_failure("--precision" predict ${run}/best ${WORK}/input.txt --precision fp16)
 run_ok(info ${run}/best)
 
 expect_failure("bogus" train ${task} --data ${SAMPLE} --bogus 3 --out ${WORK}/bad-flag)

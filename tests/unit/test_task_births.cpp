@@ -87,7 +87,7 @@ TEST(TaskBirths, CheckpointRoundTripGivesTheSameMetrics) {
   const bt::EvalResult before = task->evaluate(bt::Split::dev);
   birnn::save_model(dir.path() + "/m", task->model(), task->vocabularies());
   auto again = bt::make_task("births");
-  again->prepare_for(dir.path() + "/m", task->config());
+  again->prepare_for(dir.path() + "/m", task->config(), bt::DataNeed::splits);
   const bt::EvalResult after = again->evaluate(bt::Split::dev);
   EXPECT_DOUBLE_EQ(before.value("mape"), after.value("mape"));
   EXPECT_DOUBLE_EQ(before.value("loss"), after.value("loss"));

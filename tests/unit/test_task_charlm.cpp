@@ -101,9 +101,22 @@ TEST(TaskCharlm, CheckpointRoundTripGivesTheSameMetrics) {
   const bt::EvalResult before = task->evaluate(bt::Split::dev);
   birnn::save_model(dir.path() + "/m", task->model(), task->vocabularies());
   auto again = bt::make_task("charlm");
-  again->prepare_for(dir.path() + "/m", task->config());
+  again->prepare_for(dir.path() + "/m", task->config(), bt::DataNeed::splits);
   EXPECT_EQ(again->vocabularies(), task->vocabularies());
   EXPECT_DOUBLE_EQ(before.value("bits_per_char"), again->evaluate(bt::Split::dev).value("bits_per_char"));
+
+  // Predict only: no data set is read (a missing data file is no error), the continuation is the same,
+  // and evaluate() says why it cannot run.
+  bt::TrainConfig gone = task->config();
+  gone.data = dir.path() + "/no-such-file.txt";
+  auto predict_only = bt::make_task("charlm");
+  predict_only->prepare_for(dir.path() + "/m", gone, bt::DataNeed::none);
+  std::istringstream in1("Call me\n"), in2("Call me\n");
+  std::ostringstream o1, o2;
+  again->predict(in1, o1);
+  predict_only->predict(in2, o2);
+  EXPECT_EQ(o1.str(), o2.str());
+  EXPECT_NE(birnn::testing::error_of([&] { predict_only->evaluate(bt::Split::dev); }).find("without its data"), std::string::npos);
 }
 
 TEST(TaskCharlm, BidirectionalWarnsAndRefusesToGenerate) {

@@ -105,7 +105,7 @@ TEST(TaskPos, CheckpointRoundTripGivesTheSameMetrics) {
   const std::string ckpt = d.path() + "/best";
   save_model(ckpt, task->model(), task->vocabularies(), {});
   auto again = tasks::make_task("pos");
-  again->prepare_for(ckpt, task->config());
+  again->prepare_for(ckpt, task->config(), tasks::DataNeed::splits);
   for (auto split : {tasks::Split::dev, tasks::Split::test})
     EXPECT_DOUBLE_EQ(again->evaluate(split).value("accuracy"), task->evaluate(split).value("accuracy"));
   std::istringstream in1("The jury said it\n"), in2("The jury said it\n");
@@ -113,12 +113,22 @@ TEST(TaskPos, CheckpointRoundTripGivesTheSameMetrics) {
   task->predict(in1, o1);
   again->predict(in2, o2);
   EXPECT_EQ(o1.str(), o2.str());
+  // Predict only: no data set is read (a missing data file is no error), the same tags come out.
+  tasks::TrainConfig gone = task->config();
+  gone.data = d.path() + "/no-such-file.conll";
+  auto predict_only = tasks::make_task("pos");
+  predict_only->prepare_for(ckpt, gone, tasks::DataNeed::none);
+  std::istringstream in3("The jury said it\n");
+  std::ostringstream o3;
+  predict_only->predict(in3, o3);
+  EXPECT_EQ(o1.str(), o3.str());
+  EXPECT_NE(error_of([&] { predict_only->evaluate(tasks::Split::test); }).find("without its data"), std::string::npos);
 
   // Data with a tag the model has never had: a vocabulary mismatch naming tag, file and line.
   const std::string other = d.write("other.conll", "The\tat\njury\tnn\n\nA\tzz-new\n");
   tasks::TrainConfig c = task->config();
   c.data = other;
-  const std::string msg = error_of([&] { tasks::make_task("pos")->prepare_for(ckpt, c); });
+  const std::string msg = error_of([&] { tasks::make_task("pos")->prepare_for(ckpt, c, tasks::DataNeed::splits); });
   EXPECT_NE(msg.find("vocabulary mismatch"), std::string::npos) << msg;
   EXPECT_NE(msg.find("zz-new"), std::string::npos) << msg;
   EXPECT_NE(msg.find(other + ":4"), std::string::npos) << msg;

@@ -97,7 +97,7 @@ TEST(TaskSpam, CheckpointRoundTripAndJsonl) {
   const std::string ckpt = d.path() + "/best";
   save_model(ckpt, task->model(), task->vocabularies(), {});
   auto again = tasks::make_task("spam");
-  again->prepare_for(ckpt, task->config());
+  again->prepare_for(ckpt, task->config(), tasks::DataNeed::splits);
   EXPECT_DOUBLE_EQ(again->evaluate(tasks::Split::test).value("accuracy"), task->evaluate(tasks::Split::test).value("accuracy"));
   EXPECT_DOUBLE_EQ(again->evaluate(tasks::Split::dev).value("loss"), task->evaluate(tasks::Split::dev).value("loss"));
 
@@ -105,10 +105,10 @@ TEST(TaskSpam, CheckpointRoundTripAndJsonl) {
   tasks::TrainConfig c = task->config();
   c.data = d.write("mails.jsonl", "{\"label\": \"spam\", \"text\": \"free money\"}\n{\"label\": \"ham\", \"text\": \"see you at lunch\"}\n");
   auto on_jsonl = tasks::make_task("spam");
-  on_jsonl->prepare_for(ckpt, c);
+  on_jsonl->prepare_for(ckpt, c, tasks::DataNeed::splits);
   EXPECT_GE(on_jsonl->evaluate(tasks::Split::train).value("accuracy"), 0.0);
   c.data = d.write("odd.jsonl", "{\"label\": \"spam\", \"text\": \"free money\"}\n{\"label\": \"phishing\", \"text\": \"verify now\"}\n");
-  const std::string msg = error_of([&] { tasks::make_task("spam")->prepare_for(ckpt, c); });
+  const std::string msg = error_of([&] { tasks::make_task("spam")->prepare_for(ckpt, c, tasks::DataNeed::splits); });
   EXPECT_NE(msg.find("phishing"), std::string::npos) << msg;
   EXPECT_NE(msg.find(c.data + ":2"), std::string::npos) << msg;
 }

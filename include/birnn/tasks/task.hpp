@@ -70,6 +70,9 @@ struct EvalResult {
   std::string summary() const;                          ///< "accuracy 0.9712 loss 0.0843"
 };
 
+/// What Task::prepare_for reads besides the checkpoint.
+enum class DataNeed { splits, none };
+
 class Task {
  public:
   virtual ~Task() = default;
@@ -78,8 +81,11 @@ class Task {
   virtual std::string description() const = 0;
   /// Reads the data, builds vocabularies from the training part and a fresh model from the config.
   virtual void prepare(const TrainConfig& config) = 0;
-  /// Reads the data of an existing model (vocabularies come from its checkpoint) for eval/predict.
-  virtual void prepare_for(const std::string& checkpoint, const TrainConfig& config) = 0;
+  /// Loads an existing model (vocabularies come from its checkpoint) for eval or predict. With
+  /// DataNeed::splits it also reads the data set's splits (evaluate() needs them); with DataNeed::none it
+  /// reads no data set, so predict() starts at once (births still reads its small series: an undated
+  /// predict input is taken to end on the series' last day).
+  virtual void prepare_for(const std::string& checkpoint, const TrainConfig& config, DataNeed need) = 0;
 
   virtual Model& model() = 0;
   virtual std::map<std::string, std::vector<std::string>> vocabularies() const = 0;
