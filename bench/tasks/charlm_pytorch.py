@@ -3,22 +3,21 @@
 `birnn train charlm` (src/tasks/charlm_task.cpp documents them), for the side-by-side numbers of issue 5.
 
   BIRNN_DATA_DIR=/tmp/birnn-data-cache /usr/bin/python3 bench/tasks/charlm_pytorch.py [--epochs 15] [--threads 1]
+      [--batch B] [--max-length T] [--lr-decay F --lr-decay-after N]   (as `birnn train charlm`'s flags)
       [--max-batches N]   (stop each epoch after N batches: to time an epoch on a slow machine)
 
 Chapters n % 10 == 0 held out (test); dev = every 20th training chapter; each part joined with "\n\n".
 Vocabulary = <pad>, <unk>, then the training text's characters by count (ties in byte order). The
-training text is cut into B = 64 streams; batch k holds chunk k (T = 128) of every stream; (h, c) carried
+training text is cut into B streams; batch k holds chunk k (T characters) of every stream; (h, c) carried
 between chunks, detached; each epoch drops a random 0..T-1 characters first. Model: Embedding(V, 64,
 padding_idx=0) -> 2-layer LSTM(512), dropout 0.1 between layers and before fc -> Linear(512, V); Adam
-lr 2e-3, clip 5. Prints per epoch: dev bits/char and seconds; at the end the test bits/char of the best.
+lr 2e-3 (times F each epoch after epoch N), clip 5. Prints per epoch: dev bits/char and seconds; at the end the test bits/char of the best.
 """
 import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # else OpenBLAS's own threads fight torch.set_num_threads (8x slower here)
 import argparse, collections, math, random, time
 
 import torch
-
-B, T = 64, 128
 
 
 def load(root):
@@ -44,7 +43,12 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--max-batches", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--max-length", type=int, default=128)
+    ap.add_argument("--lr-decay", type=float, default=0.5)
+    ap.add_argument("--lr-decay-after", type=int, default=12)
     args = ap.parse_args()
+    B, T = args.batch, args.max_length
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     random.seed(args.seed)
@@ -92,6 +96,8 @@ def main():
     length = (len(tr) - T) // B
     best, best_state, times = None, None, []
     for epoch in range(args.epochs):
+        for g in opt.param_groups:  # the same closed form as birnn's lr_at_epoch
+            g["lr"] = 2e-3 * args.lr_decay ** max(0, epoch + 1 - args.lr_decay_after)
         s = streams(tr, random.randrange(T), B, length)
         state, t0, c0, done = None, time.perf_counter(), time.process_time(), 0
         for k in range(0, length, T):
