@@ -9,6 +9,7 @@
 #include <string>
 
 #include "kernels/gemm.hpp"
+#include "kernels/gemm_packed.hpp"
 #include "micro.hpp"
 
 namespace birnn::micro {
@@ -29,6 +30,22 @@ void BM_Gemm(benchmark::State& state, Shape s) {
   Meter meter(state);
   for (auto _ : state) {
     kernels::gemm(s.ta, s.tb, s.M, s.N, s.K, 1.f, A.data(), lda, B.data(), ldb, s.beta, C.data(), s.N);
+    benchmark::DoNotOptimize(C.data());
+    benchmark::ClobberMemory();
+  }
+  meter.report(2.0 * static_cast<double>(s.M * s.N * s.K));
+}
+
+// The same product with W packed once (kernels::PackedF32, what the layers use for W_hh at batch > 1).
+void BM_GemmPacked(benchmark::State& state, Shape s) {
+  const std::int64_t lda = s.K, ldw = s.tb ? s.K : s.N;
+  const auto A = random_floats(static_cast<std::size_t>(s.M * s.K), 1);
+  const auto W = random_floats(static_cast<std::size_t>(s.K * s.N), 2);
+  auto C = random_floats(static_cast<std::size_t>(s.M * s.N), 3);
+  const kernels::PackedF32 packed(W.data(), s.N, s.K, ldw, s.tb, s.M);
+  Meter meter(state);
+  for (auto _ : state) {
+    packed.multiply(s.M, A.data(), lda, s.beta, C.data(), s.N);
     benchmark::DoNotOptimize(C.data());
     benchmark::ClobberMemory();
   }
@@ -58,6 +75,9 @@ const Shape kShapes[] = {
     const std::string name = std::string("gemm/") + s.name + "/" + std::to_string(s.M) + "x" + std::to_string(s.N) +
                              "x" + std::to_string(s.K) + (s.ta ? "/At" : "") + (s.tb ? "/Bt" : "");
     benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, s)->Unit(benchmark::kMicrosecond);
+    const std::string n = s.name;
+    if (!s.ta && s.M > 1 && (n.find("_step_") != std::string::npos || n.find("_bwd_dh_") != std::string::npos))
+      benchmark::RegisterBenchmark((name + "/packed").c_str(), BM_GemmPacked, s)->Unit(benchmark::kMicrosecond);
   }
   return true;
 }();

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "kernels/gemm.hpp"
+#include "kernels/gemm_packed.hpp"
 #include "kernels/gemv.hpp"
 #include "kernels/pointwise.hpp"
 #include "kernels/pointwise_backward.hpp"
@@ -155,6 +156,28 @@ TEST(Gemm, TallTransposedAProductMatchesReference) {
     for (std::int64_t i = 0; i < M; ++i)
       for (std::int64_t j = 0; j < ldc; ++j)  // the padding columns too: they must be left alone
         ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j], 1e-3f) << "beta " << beta << " at " << i << "," << j;
+  }
+}
+
+// The packed weight (one pack, then products at several M as a ragged batch shrinks, M = 1 included),
+// both layouts of W, padded strides, both betas.
+TEST(Gemm, PackedWeightMatchesReference) {
+  std::mt19937 g(7);
+  const std::int64_t N = 40, K = 24, lda = K + 3, ldc = N + 5;
+  for (bool tb : {true, false}) {
+    const std::int64_t ldw = (tb ? K : N) + 2;
+    const auto W = rnd((tb ? N : K) * ldw, g, -1, 1);
+    const PackedF32 packed(W.data(), N, K, ldw, tb, 16);
+    for (std::int64_t M : {16, 7, 1, 16})
+      for (float beta : {0.f, 1.f}) {
+        const auto A = rnd(M * lda, g, -1, 1), C = rnd(M * ldc, g, -1, 1);
+        auto C1 = C, C2 = C;
+        packed.multiply(M, A.data(), lda, beta, C1.data(), ldc);
+        gemm_ref<float>(false, tb, M, N, K, 1.f, A.data(), lda, W.data(), ldw, beta, C2.data(), ldc);
+        for (std::int64_t i = 0; i < M; ++i)
+          for (std::int64_t j = 0; j < ldc; ++j)  // the padding columns too: they must be left alone
+            ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j], 1e-4f) << "tb " << tb << " M " << M << " beta " << beta;
+      }
   }
 }
 

@@ -1,0 +1,105 @@
+#include "kernels/gemm_packed.hpp"
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <map>
+#include <tuple>
+
+#include "kernels/gemm.hpp"
+
+namespace birnn::kernels {
+
+namespace {
+using I64 = std::int64_t;
+using dnnl::memory;
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  return eng;
+}
+dnnl::stream& cpu_stream() {
+  thread_local dnnl::stream s(cpu_engine());
+  return s;
+}
+memory::desc rows(I64 r, I64 c, I64 ld) { return memory::desc({r, c}, memory::data_type::f32, memory::dims{ld, 1}); }
+}  // namespace
+
+struct PackedF32::Impl {
+  const float* W;  // the caller's weight: the M <= 1 and fallback paths multiply it directly
+  I64 N, K, ld;
+  bool transposed;
+  memory::desc packed_desc;
+  memory packed;
+  struct Prim {
+    bool ok = false;  // false: oneDNN would not run this shape on the packed layout; use gemm()
+    dnnl::matmul mm;
+    memory a, c;
+  };
+  std::map<std::tuple<I64, I64, I64, float>, Prim> prims;  // (M, lda, ldc, beta)
+
+  dnnl::matmul::primitive_desc make_pd(I64 M, I64 lda, I64 ldc, float beta, const memory::desc& w) const {
+    dnnl::primitive_attr attr;
+    if (beta != 0.f) {
+      dnnl::post_ops po;
+      po.append_sum(beta);
+      attr.set_post_ops(po);
+    }
+    return dnnl::matmul::primitive_desc(dnnl::matmul::desc(rows(M, K, lda), w, rows(M, N, ldc)), attr, cpu_engine());
+  }
+
+  Prim& prim(I64 M, I64 lda, I64 ldc, float beta) {
+    const auto key = std::make_tuple(M, lda, ldc, beta);
+    auto it = prims.find(key);
+    if (it != prims.end()) return it->second;
+    Prim p;
+    if (packed) {
+      try {
+        auto pd = make_pd(M, lda, ldc, beta, packed_desc);
+        // Another M may want another layout; then this shape keeps using sgemm rather than repacking.
+        if (pd.weights_desc() == packed_desc) {
+          p.mm = dnnl::matmul(pd);
+          p.a = memory(pd.src_desc(), cpu_engine(), DNNL_MEMORY_NONE);
+          p.c = memory(pd.dst_desc(), cpu_engine(), DNNL_MEMORY_NONE);
+          p.ok = true;
+        }
+      } catch (const dnnl::error&) {
+      }
+    }
+    return prims.emplace(key, std::move(p)).first->second;
+  }
+};
+
+PackedF32::PackedF32(const float* W, I64 N, I64 K, I64 ld, bool transposed, I64 m_hint)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.W = W, m.N = N, m.K = K, m.ld = ld, m.transposed = transposed;
+  if (N <= 0 || K <= 0) return;
+  try {
+    // op(W) is (K, N): element (k, n) sits at W[n * ld + k] (transposed) or W[k * ld + n].
+    const memory::desc user({K, N}, memory::data_type::f32, transposed ? memory::dims{1, ld} : memory::dims{ld, 1});
+    const memory::desc any({K, N}, memory::data_type::f32, memory::format_tag::any);
+    m.packed_desc = m.make_pd(m_hint > 1 ? m_hint : 64, K, N, 1.f, any).weights_desc();
+    m.packed = memory(m.packed_desc, cpu_engine());
+    memory src(user, cpu_engine(), const_cast<float*>(W));
+    dnnl::reorder(src, m.packed).execute(cpu_stream(), src, m.packed);
+  } catch (const dnnl::error&) {
+    m.packed = memory();  // no pack: every multiply goes through gemm()
+  }
+}
+
+PackedF32::~PackedF32() = default;
+PackedF32::PackedF32(PackedF32&&) noexcept = default;
+PackedF32& PackedF32::operator=(PackedF32&&) noexcept = default;
+
+void PackedF32::multiply(I64 M, const float* A, I64 lda, float beta, float* C, I64 ldc) const {
+  Impl& m = *impl_;
+  if (M <= 0 || m.N <= 0) return;
+  // M == 1 is the batch-1 step: gemm()'s row-dot kernel beats any GEMM there.
+  Impl::Prim* p = M > 1 && m.K > 0 ? &m.prim(M, lda, ldc, beta) : nullptr;
+  if (!p || !p->ok) return gemm(false, m.transposed, M, m.N, m.K, 1.f, A, lda, m.W, m.ld, beta, C, ldc);
+  p->a.set_data_handle(const_cast<float*>(A));
+  p->c.set_data_handle(C);
+  p->mm.execute(cpu_stream(), {{DNNL_ARG_SRC, p->a}, {DNNL_ARG_WEIGHTS, m.packed}, {DNNL_ARG_DST, p->c}});
+}
+
+}  // namespace birnn::kernels
