@@ -2,8 +2,11 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <cstring>
 #include <map>
+#include <stdexcept>
 #include <tuple>
+#include <unordered_map>
 
 #include "kernels/gemm.hpp"
 
@@ -33,33 +36,36 @@ struct PackedF32::Impl {
   struct Prim {
     bool ok = false;  // false: oneDNN would not run this shape on the packed layout; use gemm()
     dnnl::matmul mm;
-    memory a, c;
+    memory a, c, bias;
   };
-  std::map<std::tuple<I64, I64, I64, float>, Prim> prims;  // (M, lda, ldc, beta)
+  std::map<std::tuple<I64, I64, I64, float, bool>, Prim> prims;  // (M, lda, ldc, beta, has bias)
 
-  dnnl::matmul::primitive_desc make_pd(I64 M, I64 lda, I64 ldc, float beta, const memory::desc& w) const {
+  dnnl::matmul::primitive_desc make_pd(I64 M, I64 lda, I64 ldc, float beta, bool bias, const memory::desc& w) const {
     dnnl::primitive_attr attr;
     if (beta != 0.f) {
       dnnl::post_ops po;
       po.append_sum(beta);
       attr.set_post_ops(po);
     }
-    return dnnl::matmul::primitive_desc(dnnl::matmul::desc(rows(M, K, lda), w, rows(M, N, ldc)), attr, cpu_engine());
+    const auto d = bias ? dnnl::matmul::desc(rows(M, K, lda), w, rows(1, N, N), rows(M, N, ldc))
+                        : dnnl::matmul::desc(rows(M, K, lda), w, rows(M, N, ldc));
+    return dnnl::matmul::primitive_desc(d, attr, cpu_engine());
   }
 
-  Prim& prim(I64 M, I64 lda, I64 ldc, float beta) {
-    const auto key = std::make_tuple(M, lda, ldc, beta);
+  Prim& prim(I64 M, I64 lda, I64 ldc, float beta, bool bias) {
+    const auto key = std::make_tuple(M, lda, ldc, beta, bias);
     auto it = prims.find(key);
     if (it != prims.end()) return it->second;
     Prim p;
     if (packed) {
       try {
-        auto pd = make_pd(M, lda, ldc, beta, packed_desc);
+        auto pd = make_pd(M, lda, ldc, beta, bias, packed_desc);
         // Another M may want another layout; then this shape keeps using sgemm rather than repacking.
         if (pd.weights_desc() == packed_desc) {
           p.mm = dnnl::matmul(pd);
           p.a = memory(pd.src_desc(), cpu_engine(), DNNL_MEMORY_NONE);
           p.c = memory(pd.dst_desc(), cpu_engine(), DNNL_MEMORY_NONE);
+          if (bias) p.bias = memory(pd.bias_desc(), cpu_engine(), DNNL_MEMORY_NONE);
           p.ok = true;
         }
       } catch (const dnnl::error&) {
@@ -78,7 +84,7 @@ PackedF32::PackedF32(const float* W, I64 N, I64 K, I64 ld, bool transposed, I64 
     // op(W) is (K, N): element (k, n) sits at W[n * ld + k] (transposed) or W[k * ld + n].
     const memory::desc user({K, N}, memory::data_type::f32, transposed ? memory::dims{1, ld} : memory::dims{ld, 1});
     const memory::desc any({K, N}, memory::data_type::f32, memory::format_tag::any);
-    m.packed_desc = m.make_pd(m_hint > 1 ? m_hint : 64, K, N, 1.f, any).weights_desc();
+    m.packed_desc = m.make_pd(m_hint > 1 ? m_hint : 64, K, N, 1.f, false, any).weights_desc();
     m.packed = memory(m.packed_desc, cpu_engine());
     memory src(user, cpu_engine(), const_cast<float*>(W));
     dnnl::reorder(src, m.packed).execute(cpu_stream(), src, m.packed);
@@ -91,15 +97,22 @@ PackedF32::~PackedF32() = default;
 PackedF32::PackedF32(PackedF32&&) noexcept = default;
 PackedF32& PackedF32::operator=(PackedF32&&) noexcept = default;
 
-void PackedF32::multiply(I64 M, const float* A, I64 lda, float beta, float* C, I64 ldc) const {
+void PackedF32::multiply(I64 M, const float* A, I64 lda, float beta, float* C, I64 ldc, const float* bias) const {
   Impl& m = *impl_;
+  if (bias && beta != 0.f) throw std::invalid_argument("PackedF32::multiply: a bias needs beta == 0");
   if (M <= 0 || m.N <= 0) return;
   // M == 1 is the batch-1 step: gemm()'s row-dot kernel beats any GEMM there.
-  Impl::Prim* p = M > 1 && m.K > 0 ? &m.prim(M, lda, ldc, beta) : nullptr;
-  if (!p || !p->ok) return gemm(false, m.transposed, M, m.N, m.K, 1.f, A, lda, m.W, m.ld, beta, C, ldc);
+  Impl::Prim* p = M > 1 && m.K > 0 ? &m.prim(M, lda, ldc, beta, bias != nullptr) : nullptr;
+  if (!p || !p->ok) {
+    if (bias)
+      for (I64 i = 0; i < M; ++i) std::memcpy(C + i * ldc, bias, sizeof(float) * static_cast<std::size_t>(m.N));
+    return gemm(false, m.transposed, M, m.N, m.K, 1.f, A, lda, m.W, m.ld, bias ? 1.f : beta, C, ldc);
+  }
   p->a.set_data_handle(const_cast<float*>(A));
   p->c.set_data_handle(C);
-  p->mm.execute(cpu_stream(), {{DNNL_ARG_SRC, p->a}, {DNNL_ARG_WEIGHTS, m.packed}, {DNNL_ARG_DST, p->c}});
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, p->a}, {DNNL_ARG_WEIGHTS, m.packed}, {DNNL_ARG_DST, p->c}};
+  if (bias) p->bias.set_data_handle(const_cast<float*>(bias)), args.emplace(DNNL_ARG_BIAS, p->bias);
+  p->mm.execute(cpu_stream(), args);
 }
 
 }  // namespace birnn::kernels

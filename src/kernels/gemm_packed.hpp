@@ -19,9 +19,12 @@ class PackedF32 {
   PackedF32(PackedF32&&) noexcept;
   PackedF32& operator=(PackedF32&&) noexcept;
 
-  /// C (M, N) = A (M, K) op(W) + beta C, A row-major with stride lda, C with stride ldc. beta 0 or 1.
-  /// Not thread-safe (primitives are cached per shape): one object per thread.
-  void multiply(std::int64_t M, const float* A, std::int64_t lda, float beta, float* C, std::int64_t ldc) const;
+  /// C (M, N) = A (M, K) op(W) + bias + beta C, A row-major with stride lda, C with stride ldc; bias (N)
+  /// added to every row (only with beta == 0), or null. The bias is added in the kernel's store, so a
+  /// biased projection costs no extra pass over C. Not thread-safe (primitives are cached per shape): one
+  /// object per thread.
+  void multiply(std::int64_t M, const float* A, std::int64_t lda, float beta, float* C, std::int64_t ldc,
+                const float* bias = nullptr) const;
 
  private:
   struct Impl;

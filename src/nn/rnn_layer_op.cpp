@@ -122,8 +122,14 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
       for (I64 j = 0; j < m.GH; ++j) bias[j] += b_hh[j];
   }
   if (!project_bf16(m.N, x, m.I, ih16, bias.data(), xg, m.GH)) {
-    for (I64 i = 0; i < m.N; ++i) std::memcpy(xg + i * m.GH, bias.data(), sizeof(T) * bias.size());
-    gemm(false, true, m.N, m.GH, m.I, T(1), x, m.I, w_ih, m.I, T(1), xg, m.GH);
+    // float: W_ih packed for this one product, so the bias lands in the GEMM's store instead of a pass
+    // that fills xg with it first (26 MB at LSTM B = 64, T = 100, H = 256) and a beta = 1 read of it.
+    if (const auto ih = pack_f32(w_ih, m.GH, m.I, true, m.N, ih16)) {
+      if constexpr (std::is_same_v<T, float>) ih->multiply(m.N, x, m.I, 0.f, xg, m.GH, s.bias ? bias.data() : nullptr);
+    } else {
+      for (I64 i = 0; i < m.N; ++i) std::memcpy(xg + i * m.GH, bias.data(), sizeof(T) * bias.size());
+      gemm(false, true, m.N, m.GH, m.I, T(1), x, m.I, w_ih, m.I, T(1), xg, m.GH);
+    }
   }
 
   // State in sorted slot order; slots past batch_sizes[t] are simply not touched at step t.

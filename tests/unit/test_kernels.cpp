@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <random>
+#include <stdexcept>
 
 #include "kernels/gemm.hpp"
 #include "kernels/gemm_packed.hpp"
@@ -178,6 +179,19 @@ TEST(Gemm, PackedWeightMatchesReference) {
           for (std::int64_t j = 0; j < ldc; ++j)  // the padding columns too: they must be left alone
             ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j], 1e-4f) << "tb " << tb << " M " << M << " beta " << beta;
       }
+    // With a bias (beta 0): C = A op(W) + bias on every row.
+    const auto bias = rnd(N, g, -1, 1);
+    for (std::int64_t M : {9, 1}) {
+      const auto A = rnd(M * lda, g, -1, 1);
+      std::vector<float> C1(M * ldc, 7.f), C2(M * ldc, 7.f);
+      packed.multiply(M, A.data(), lda, 0.f, C1.data(), ldc, bias.data());
+      gemm_ref<float>(false, tb, M, N, K, 1.f, A.data(), lda, W.data(), ldw, 0.f, C2.data(), ldc);
+      for (std::int64_t i = 0; i < M; ++i)
+        for (std::int64_t j = 0; j < ldc; ++j)
+          ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j] + (j < N ? bias[j] : 0.f), 1e-4f) << "bias, tb " << tb << " M " << M;
+    }
+    std::vector<float> A(2 * lda), C(2 * ldc);
+    EXPECT_THROW(packed.multiply(2, A.data(), lda, 1.f, C.data(), ldc, bias.data()), std::invalid_argument);
   }
 }
 
