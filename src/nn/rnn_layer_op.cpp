@@ -290,7 +290,12 @@ void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x
     }
   }
   if (out.db_ih) col_sum(m.N, m.GH, dG, m.GH, out.db_ih);
-  if (out.db_hh) col_sum(m.N, m.GH, dGh, m.GH, out.db_hh);
+  if (out.db_hh) {
+    // Both biases enter the same pre-activation unless the cell is GRU: then db_hh == db_ih, so copy it
+    // rather than sum the (N, G*H) gradient a second time.
+    if (out.db_ih && dGh == dG) std::memcpy(out.db_hh, out.db_ih, sizeof(T) * static_cast<std::size_t>(m.GH));
+    else col_sum(m.N, m.GH, dGh, m.GH, out.db_hh);
+  }
   if (out.dw_hr) gemm(true, false, m.Hout, m.H, m.N, T(1), dHall_t.data<T>(), m.Hout, sv.r.data<T>(), m.H, T(0), out.dw_hr, m.H);
 }
 
