@@ -5,10 +5,13 @@
 //   bwd_dW    dG^T X:         (G*H, I) = (T*B, G*H)^T (T*B, I)   once per layer, backward
 // G = 4 (LSTM), 3 (GRU), 1 (RNN). The B=1 step goes through gemm()'s routing (the row-dot GEMV unless
 // BIRNN_GEMV=0); matvec_bench.cpp compares the two kernels directly.
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "kernels/gemm.hpp"
+#include "kernels/gemm_packed.hpp"
 #include "micro.hpp"
 
 namespace birnn::micro {
@@ -29,6 +32,42 @@ void BM_Gemm(benchmark::State& state, Shape s) {
   Meter meter(state);
   for (auto _ : state) {
     kernels::gemm(s.ta, s.tb, s.M, s.N, s.K, 1.f, A.data(), lda, B.data(), ldb, s.beta, C.data(), s.N);
+    benchmark::DoNotOptimize(C.data());
+    benchmark::ClobberMemory();
+  }
+  meter.report(2.0 * static_cast<double>(s.M * s.N * s.K));
+}
+
+// The same product with W packed once (kernels::PackedF32: what the layers use for the per-step h W_hh^T
+// at batch > 1, and for the input projection, there with beta 0 and the bias added in the store: pass
+// with_bias; the unpacked way to get that is BM_GemmFillBias).
+void BM_GemmPacked(benchmark::State& state, Shape s, bool with_bias) {
+  const std::int64_t lda = s.K, ldw = s.tb ? s.K : s.N;
+  const auto A = random_floats(static_cast<std::size_t>(s.M * s.K), 1);
+  const auto W = random_floats(static_cast<std::size_t>(s.K * s.N), 2);
+  auto C = random_floats(static_cast<std::size_t>(s.M * s.N), 3);
+  const auto bias = random_floats(static_cast<std::size_t>(s.N), 4);
+  const kernels::PackedF32 packed(W.data(), s.N, s.K, ldw, s.tb, s.M);
+  Meter meter(state);
+  for (auto _ : state) {
+    packed.multiply(s.M, A.data(), lda, with_bias ? 0.f : s.beta, C.data(), s.N, with_bias ? bias.data() : nullptr);
+    benchmark::DoNotOptimize(C.data());
+    benchmark::ClobberMemory();
+  }
+  meter.report(2.0 * static_cast<double>(s.M * s.N * s.K));
+}
+
+// What the layers did before PackedF32 for the biased input projection: fill C with the bias, then
+// C = X W^T + 1 * C through gemm().
+void BM_GemmFillBias(benchmark::State& state, Shape s) {
+  const auto A = random_floats(static_cast<std::size_t>(s.M * s.K), 1);
+  const auto W = random_floats(static_cast<std::size_t>(s.K * s.N), 2);
+  const auto bias = random_floats(static_cast<std::size_t>(s.N), 4);
+  std::vector<float> C(static_cast<std::size_t>(s.M * s.N));
+  Meter meter(state);
+  for (auto _ : state) {
+    for (std::int64_t i = 0; i < s.M; ++i) std::copy(bias.begin(), bias.end(), C.begin() + i * s.N);
+    kernels::gemm(false, true, s.M, s.N, s.K, 1.f, A.data(), s.K, W.data(), s.K, 1.f, C.data(), s.N);
     benchmark::DoNotOptimize(C.data());
     benchmark::ClobberMemory();
   }
@@ -58,6 +97,13 @@ const Shape kShapes[] = {
     const std::string name = std::string("gemm/") + s.name + "/" + std::to_string(s.M) + "x" + std::to_string(s.N) +
                              "x" + std::to_string(s.K) + (s.ta ? "/At" : "") + (s.tb ? "/Bt" : "");
     benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, s)->Unit(benchmark::kMicrosecond);
+    const std::string n = s.name;
+    if (!s.ta && s.M > 1 && (n.find("_step_") != std::string::npos || n.find("_bwd_dh_") != std::string::npos))
+      benchmark::RegisterBenchmark((name + "/packed").c_str(), BM_GemmPacked, s, false)->Unit(benchmark::kMicrosecond);
+    if (n.find("_xproj_") != std::string::npos) {
+      benchmark::RegisterBenchmark((name + "/fill_bias").c_str(), BM_GemmFillBias, s)->Unit(benchmark::kMicrosecond);
+      benchmark::RegisterBenchmark((name + "/packed_bias").c_str(), BM_GemmPacked, s, true)->Unit(benchmark::kMicrosecond);
+    }
   }
   return true;
 }();

@@ -54,6 +54,19 @@ void BM_RnnForward(benchmark::State& state) {
   meter.report(1.0 * B * H, kF * B * H * (1 + 2));  // reads the pre-activation, writes it and h
 }
 
+// The gate math alone (kernels/simd/fast_math-inl.h), in place over B * 4H floats: ns per element is
+// the figure to read (GFLOPS counts one flop per element).
+template <void (*kFn)(std::int64_t, const float*, float*)>
+void BM_Math(benchmark::State& state) {
+  auto x = buf(B * 4 * H, 1, -4.f, 4.f);
+  Meter meter(state);
+  for (auto _ : state) {
+    kFn(B * 4 * H, x.data(), x.data());
+    benchmark::ClobberMemory();
+  }
+  meter.report(1.0 * B * 4 * H, kF * B * 4 * H * 2);
+}
+
 template <bool kRef>
 void BM_LstmBackward(benchmark::State& state) {
   const auto g = buf(B * 4 * H, 1, 0.f, 1.f), tc = buf(B * H, 2), cp = buf(B * H, 3), dr = buf(B * H, 4);
@@ -104,6 +117,8 @@ void BM_RnnBackward(benchmark::State& state) {
 BENCHMARK(BM_LstmForward)->Name("pointwise/lstm_forward/B64_H256")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GruForward)->Name("pointwise/gru_forward/B64_H256")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RnnForward)->Name("pointwise/rnn_tanh_forward/B64_H256")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Math<kernels::sigmoid_array>)->Name("pointwise/sigmoid/B64_4H256")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Math<kernels::tanh_array>)->Name("pointwise/tanh/B64_4H256")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LstmBackward<false>)->Name("pointwise/lstm_backward/B64_H256")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LstmBackward<true>)->Name("pointwise/lstm_backward/ref/B64_H256")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GruBackward<false>)->Name("pointwise/gru_backward/B64_H256")->Unit(benchmark::kMicrosecond);

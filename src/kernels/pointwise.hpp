@@ -26,6 +26,11 @@ using ref::gru_rb_stage2;
 using ref::lstm_forward;
 using ref::rnn_forward;
 
+/// y[i] = sigmoid(x[i]) and y[i] = tanh(x[i]), i < n, with the gate kernels' divide-free SIMD math
+/// (simd/fast_math-inl.h; x and y may alias). For tests and benchmarks of that math alone.
+void sigmoid_array(std::int64_t n, const float* x, float* y);
+void tanh_array(std::int64_t n, const float* x, float* y);
+
 /// Name of the instruction set the dispatcher picked (e.g. "AVX3_ZEN4"), for bench output.
 const char* simd_target_name();
 

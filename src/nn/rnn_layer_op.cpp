@@ -9,12 +9,14 @@
 
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <type_traits>
 
 #include "birnn/autograd.hpp"
 #include "core/dispatch.hpp"
 #include "core/flush_to_zero.hpp"
 #include "kernels/gemm.hpp"
+#include "kernels/gemm_packed.hpp"
 #include "kernels/pointwise.hpp"
 #include "kernels/pointwise_backward.hpp"
 
@@ -70,6 +72,25 @@ void mul_wt(I64 n, I64 N, I64 K, const T* A, I64 lda, const T* W, const kernels:
   gemm(false, true, n, N, K, T(1), A, lda, W, K, beta, C, ldc);
 }
 
+// W (rows, K) packed once for a product repeated at every step (float, batch > 1; gemm_packed.hpp); none
+// for double, a bf16 pack, or batch 1 (the row-dot kernel).
+template <class T>
+std::optional<kernels::PackedF32> pack_f32(const T* W, I64 rows, I64 K, bool transposed, I64 batch,
+                                           const kernels::PackedBf16* W16) {
+  if constexpr (std::is_same_v<T, float>)
+    if (!W16 && batch > 1) return std::optional<kernels::PackedF32>(std::in_place, W, rows, K, K, transposed, batch);
+  return std::nullopt;
+}
+
+// mul_wt through the f32 pack when there is one.
+template <class T>
+void mul_wt(I64 n, I64 N, I64 K, const T* A, I64 lda, const T* W, const kernels::PackedBf16* W16,
+            const std::optional<kernels::PackedF32>& Wp, T beta, T* C, I64 ldc) {
+  if constexpr (std::is_same_v<T, float>)
+    if (Wp) return Wp->multiply(n, A, lda, beta, C, ldc);
+  mul_wt(n, N, K, A, lda, W, W16, beta, C, ldc);
+}
+
 // C (n, N) = A W^T + bias through the bf16 kernel (the bias is added in its store, saving a pass over C);
 // false when there is no bf16 pack (or T is double).
 template <class T>
@@ -101,8 +122,14 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
       for (I64 j = 0; j < m.GH; ++j) bias[j] += b_hh[j];
   }
   if (!project_bf16(m.N, x, m.I, ih16, bias.data(), xg, m.GH)) {
-    for (I64 i = 0; i < m.N; ++i) std::memcpy(xg + i * m.GH, bias.data(), sizeof(T) * bias.size());
-    gemm(false, true, m.N, m.GH, m.I, T(1), x, m.I, w_ih, m.I, T(1), xg, m.GH);
+    // float: W_ih packed for this one product, so the bias lands in the GEMM's store instead of a pass
+    // that fills xg with it first (26 MB at LSTM B = 64, T = 100, H = 256) and a beta = 1 read of it.
+    if (const auto ih = pack_f32(w_ih, m.GH, m.I, true, m.N, ih16)) {
+      if constexpr (std::is_same_v<T, float>) ih->multiply(m.N, x, m.I, 0.f, xg, m.GH, s.bias ? bias.data() : nullptr);
+    } else {
+      for (I64 i = 0; i < m.N; ++i) std::memcpy(xg + i * m.GH, bias.data(), sizeof(T) * bias.size());
+      gemm(false, true, m.N, m.GH, m.I, T(1), x, m.I, w_ih, m.I, T(1), xg, m.GH);
+    }
   }
 
   // State in sorted slot order; slots past batch_sizes[t] are simply not touched at step t.
@@ -112,6 +139,8 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
     if (h0) std::memcpy(&h[sl * m.Hout], h0 + b * m.Hout, sizeof(T) * static_cast<std::size_t>(m.Hout));
     if (lstm && c0) std::memcpy(&c[sl * m.H], c0 + b * m.H, sizeof(T) * static_cast<std::size_t>(m.H));
   }
+  // GRU reset-before multiplies only the r and z rows of W_hh by h.
+  const auto hh_packed = pack_f32(w_hh, s.cell == CellKind::gru_reset_before ? 2 * m.H : m.GH, m.Hout, true, m.B, hh16);
   std::vector<T> hg(static_cast<std::size_t>(m.B * m.GH)), scratch(static_cast<std::size_t>(m.B * m.H)),
       scratch2(static_cast<std::size_t>(m.B * m.H));
   if (save) {
@@ -133,7 +162,7 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
     }
     switch (s.cell) {
       case CellKind::lstm: {
-        mul_wt(n, m.GH, m.Hout, h.data(), m.Hout, w_hh, hh16, T(1), g, m.GH);
+        mul_wt(n, m.GH, m.Hout, h.data(), m.Hout, w_hh, hh16, hh_packed, T(1), g, m.GH);
         T* r = proj ? (save ? save->r.data<T>() + off * m.H : scratch.data()) : h.data();
         T* tc = save ? save->tc.data<T>() + off * m.H : nullptr;
         kernels::lstm_forward(n, m.H, g, m.GH, c.data(), m.H, c.data(), m.H, r, m.H, tc, m.H);
@@ -142,17 +171,17 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
       }
       case CellKind::rnn_tanh:
       case CellKind::rnn_relu:
-        mul_wt(n, m.GH, m.H, h.data(), m.H, w_hh, hh16, T(1), g, m.GH);
+        mul_wt(n, m.GH, m.H, h.data(), m.H, w_hh, hh16, hh_packed, T(1), g, m.GH);
         kernels::rnn_forward(n, m.H, g, m.GH, s.cell == CellKind::rnn_relu, h.data(), m.H);
         break;
       case CellKind::gru: {
-        mul_wt(n, m.GH, m.H, h.data(), m.H, w_hh, hh16, T(0), hg.data(), m.GH);
+        mul_wt(n, m.GH, m.H, h.data(), m.H, w_hh, hh16, hh_packed, T(0), hg.data(), m.GH);
         T* hl = save ? save->aux.data<T>() + off * m.H : scratch.data();
         kernels::gru_forward(n, m.H, g, m.GH, hg.data(), m.GH, b_hh, hl, m.H, h.data(), m.H, h.data(), m.H);
         break;
       }
       case CellKind::gru_reset_before: {
-        mul_wt(n, 2 * m.H, m.H, h.data(), m.H, w_hh, hh16, T(0), hg.data(), 2 * m.H);
+        mul_wt(n, 2 * m.H, m.H, h.data(), m.H, w_hh, hh16, hh_packed, T(0), hg.data(), 2 * m.H);
         T* rh = save ? save->aux.data<T>() + off * m.H : scratch.data();
         kernels::gru_rb_stage1(n, m.H, g, m.GH, hg.data(), 2 * m.H, b_hh, h.data(), m.H, rh, m.H);
         mul_wt(n, m.H, m.H, rh, m.H, w_hh + 2 * m.H * m.H, b16 ? &b16->w_hh_n : nullptr, T(0), scratch2.data(), m.H);
@@ -261,7 +290,12 @@ void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x
     }
   }
   if (out.db_ih) col_sum(m.N, m.GH, dG, m.GH, out.db_ih);
-  if (out.db_hh) col_sum(m.N, m.GH, dGh, m.GH, out.db_hh);
+  if (out.db_hh) {
+    // Both biases enter the same pre-activation unless the cell is GRU: then db_hh == db_ih, so copy it
+    // rather than sum the (N, G*H) gradient a second time.
+    if (out.db_ih && dGh == dG) std::memcpy(out.db_hh, out.db_ih, sizeof(T) * static_cast<std::size_t>(m.GH));
+    else col_sum(m.N, m.GH, dGh, m.GH, out.db_hh);
+  }
   if (out.dw_hr) gemm(true, false, m.Hout, m.H, m.N, T(1), dHall_t.data<T>(), m.Hout, sv.r.data<T>(), m.H, T(0), out.dw_hr, m.H);
 }
 

@@ -4,8 +4,10 @@
 
 #include <cmath>
 #include <random>
+#include <stdexcept>
 
 #include "kernels/gemm.hpp"
+#include "kernels/gemm_packed.hpp"
 #include "kernels/gemv.hpp"
 #include "kernels/pointwise.hpp"
 #include "kernels/pointwise_backward.hpp"
@@ -140,6 +142,57 @@ TEST(Gemm, FloatBackendMatchesReferenceForEveryTranspose) {
         for (std::int64_t i = 0; i < M; ++i)
           for (std::int64_t j = 0; j < N; ++j) ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j], 1e-4f);
       }
+}
+
+// A^T B with a tall output and a long reduction (the RNN weight gradients) is computed as its transpose
+// and transposed back (gemm.cpp); sizes not multiples of the 16-wide tiles, padded strides, both betas.
+TEST(Gemm, TallTransposedAProductMatchesReference) {
+  std::mt19937 g(6);
+  const std::int64_t M = 70, N = 19, K = 1100, lda = M + 5, ldb = N + 3, ldc = N + 2;
+  auto A = rnd(K * lda, g, -1, 1), B = rnd(K * ldb, g, -1, 1), C = rnd(M * ldc, g, -1, 1);
+  for (float beta : {0.f, 0.5f}) {
+    auto C1 = C, C2 = C;
+    gemm(true, false, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, beta, C1.data(), ldc);
+    gemm_ref<float>(true, false, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, beta, C2.data(), ldc);
+    for (std::int64_t i = 0; i < M; ++i)
+      for (std::int64_t j = 0; j < ldc; ++j)  // the padding columns too: they must be left alone
+        ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j], 1e-3f) << "beta " << beta << " at " << i << "," << j;
+  }
+}
+
+// The packed weight (one pack, then products at several M as a ragged batch shrinks, M = 1 included),
+// both layouts of W, padded strides, both betas.
+TEST(Gemm, PackedWeightMatchesReference) {
+  std::mt19937 g(7);
+  const std::int64_t N = 40, K = 24, lda = K + 3, ldc = N + 5;
+  for (bool tb : {true, false}) {
+    const std::int64_t ldw = (tb ? K : N) + 2;
+    const auto W = rnd((tb ? N : K) * ldw, g, -1, 1);
+    const PackedF32 packed(W.data(), N, K, ldw, tb, 16);
+    for (std::int64_t M : {16, 7, 1, 16})
+      for (float beta : {0.f, 1.f}) {
+        const auto A = rnd(M * lda, g, -1, 1), C = rnd(M * ldc, g, -1, 1);
+        auto C1 = C, C2 = C;
+        packed.multiply(M, A.data(), lda, beta, C1.data(), ldc);
+        gemm_ref<float>(false, tb, M, N, K, 1.f, A.data(), lda, W.data(), ldw, beta, C2.data(), ldc);
+        for (std::int64_t i = 0; i < M; ++i)
+          for (std::int64_t j = 0; j < ldc; ++j)  // the padding columns too: they must be left alone
+            ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j], 1e-4f) << "tb " << tb << " M " << M << " beta " << beta;
+      }
+    // With a bias (beta 0): C = A op(W) + bias on every row.
+    const auto bias = rnd(N, g, -1, 1);
+    for (std::int64_t M : {9, 1}) {
+      const auto A = rnd(M * lda, g, -1, 1);
+      std::vector<float> C1(M * ldc, 7.f), C2(M * ldc, 7.f);
+      packed.multiply(M, A.data(), lda, 0.f, C1.data(), ldc, bias.data());
+      gemm_ref<float>(false, tb, M, N, K, 1.f, A.data(), lda, W.data(), ldw, 0.f, C2.data(), ldc);
+      for (std::int64_t i = 0; i < M; ++i)
+        for (std::int64_t j = 0; j < ldc; ++j)
+          ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j] + (j < N ? bias[j] : 0.f), 1e-4f) << "bias, tb " << tb << " M " << M;
+    }
+    std::vector<float> A(2 * lda), C(2 * ldc);
+    EXPECT_THROW(packed.multiply(2, A.data(), lda, 1.f, C.data(), ldc, bias.data()), std::invalid_argument);
+  }
 }
 
 TEST(Gemm, DoubleMatchesReference) {

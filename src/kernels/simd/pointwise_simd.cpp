@@ -5,37 +5,33 @@
 #define HWY_TARGET_INCLUDE "kernels/simd/pointwise_simd.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 
-#include <hwy/contrib/math/math-inl.h>
 #include <hwy/highway.h>
 
 #include "kernels/pointwise.hpp"
+#include "kernels/simd/fast_math-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace birnn::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 using I64 = std::int64_t;
 
-template <class D, class V = hn::Vec<D>>
-HWY_INLINE V Sigmoid(D d, V x) {
-  // Clamp so exp(-x) stays finite; sigmoid is exactly 0/1 in float beyond |x| > 88 anyway.
-  x = hn::Min(hn::Max(x, hn::Set(d, -88.0f)), hn::Set(d, 88.0f));
-  const V one = hn::Set(d, 1.0f);
-  return hn::Div(one, hn::Add(one, hn::Exp(d, hn::Neg(x))));
-}
+// The gate non-linearities: divide-free sigmoid and tanh (fast_math-inl.h).
+using fm::Sigmoid;
+using fm::Tanh;
 
 template <class D>
 HWY_INLINE void LstmSpan(D d, I64 j0, I64 j1, I64 H, float* g, const float* cp, float* c, float* h, float* tc) {
   for (I64 j = j0; j < j1; j += static_cast<I64>(hn::Lanes(d))) {
     const auto i = Sigmoid(d, hn::LoadU(d, g + j));
     const auto f = Sigmoid(d, hn::LoadU(d, g + H + j));
-    const auto gg = hn::Tanh(d, hn::LoadU(d, g + 2 * H + j));
+    const auto gg = Tanh(d, hn::LoadU(d, g + 2 * H + j));
     const auto o = Sigmoid(d, hn::LoadU(d, g + 3 * H + j));
     const auto cn = hn::MulAdd(f, hn::LoadU(d, cp + j), hn::Mul(i, gg));
     hn::StoreU(i, d, g + j);
     hn::StoreU(f, d, g + H + j);
     hn::StoreU(gg, d, g + 2 * H + j);
     hn::StoreU(o, d, g + 3 * H + j);
-    const auto th = hn::Tanh(d, cn);
+    const auto th = Tanh(d, cn);
     hn::StoreU(cn, d, c + j);
     hn::StoreU(hn::Mul(o, th), d, h + j);
     if (tc) hn::StoreU(th, d, tc + j);
@@ -82,7 +78,7 @@ void GruForward(I64 n, I64 H, float* xg, I64 ldx, const float* hg, I64 ldhg, con
         const auto rg = GateSigmoid(d, x, hh, b_hh, j);
         const auto z = GateSigmoid(d, x, hh, b_hh, H + j);
         const auto hl = hn::Add(hn::LoadU(d, hh + 2 * H + j), BiasOr0(d, b_hh, 2 * H + j));
-        const auto nn = hn::Tanh(d, hn::MulAdd(rg, hl, hn::LoadU(d, x + 2 * H + j)));
+        const auto nn = Tanh(d, hn::MulAdd(rg, hl, hn::LoadU(d, x + 2 * H + j)));
         const auto hp = hn::LoadU(d, h_prev + r * ldhp + j);
         hn::StoreU(rg, d, x + j);
         hn::StoreU(z, d, x + H + j);
@@ -120,7 +116,7 @@ void GruRbStage2(I64 n, I64 H, float* xg, I64 ldx, const float* hnp, I64 ldhn, c
       for (I64 j = j0; j < j1; j += static_cast<I64>(hn::Lanes(d))) {
         const auto pre = hn::Add(hn::Add(hn::LoadU(d, x + 2 * H + j), hn::LoadU(d, hnp + r * ldhn + j)),
                                  BiasOr0(d, b_hh, 2 * H + j));
-        const auto nn = hn::Tanh(d, pre);
+        const auto nn = Tanh(d, pre);
         const auto z = hn::LoadU(d, x + H + j);
         const auto hp = hn::LoadU(d, h_prev + r * ldhp + j);
         hn::StoreU(nn, d, x + 2 * H + j);
@@ -136,12 +132,24 @@ void RnnForward(I64 n, I64 H, float* gates, I64 ldg, bool relu, float* h, I64 ld
     ForRow(H, [&](auto d, I64 j0, I64 j1) {
       for (I64 j = j0; j < j1; j += static_cast<I64>(hn::Lanes(d))) {
         const auto a = hn::LoadU(d, g + j);
-        const auto v = relu ? hn::Max(a, hn::Zero(d)) : hn::Tanh(d, a);
+        const auto v = relu ? hn::Max(a, hn::Zero(d)) : Tanh(d, a);
         hn::StoreU(v, d, g + j);
         hn::StoreU(v, d, h + r * ldh + j);
       }
     });
   }
+}
+
+void SigmoidArray(I64 n, const float* x, float* y) {
+  ForRow(n, [&](auto d, I64 j0, I64 j1) {
+    for (I64 j = j0; j < j1; j += static_cast<I64>(hn::Lanes(d))) hn::StoreU(Sigmoid(d, hn::LoadU(d, x + j)), d, y + j);
+  });
+}
+
+void TanhArray(I64 n, const float* x, float* y) {
+  ForRow(n, [&](auto d, I64 j0, I64 j1) {
+    for (I64 j = j0; j < j1; j += static_cast<I64>(hn::Lanes(d))) hn::StoreU(Tanh(d, hn::LoadU(d, x + j)), d, y + j);
+  });
 }
 
 const char* TargetName() { return hwy::TargetName(HWY_TARGET); }
@@ -156,6 +164,8 @@ HWY_EXPORT(GruForward);
 HWY_EXPORT(GruRbStage1);
 HWY_EXPORT(GruRbStage2);
 HWY_EXPORT(RnnForward);
+HWY_EXPORT(SigmoidArray);
+HWY_EXPORT(TanhArray);
 HWY_EXPORT(TargetName);
 
 void lstm_forward(std::int64_t n, std::int64_t H, float* gates, std::int64_t ldg, const float* c_prev, std::int64_t ldcp,
@@ -178,6 +188,8 @@ void gru_rb_stage2(std::int64_t n, std::int64_t H, float* xg, std::int64_t ldx, 
 void rnn_forward(std::int64_t n, std::int64_t H, float* gates, std::int64_t ldg, bool relu, float* h, std::int64_t ldh) {
   HWY_DYNAMIC_DISPATCH(RnnForward)(n, H, gates, ldg, relu, h, ldh);
 }
+void sigmoid_array(std::int64_t n, const float* x, float* y) { HWY_DYNAMIC_DISPATCH(SigmoidArray)(n, x, y); }
+void tanh_array(std::int64_t n, const float* x, float* y) { HWY_DYNAMIC_DISPATCH(TanhArray)(n, x, y); }
 const char* simd_target_name() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }
 }  // namespace birnn::kernels
 #endif
