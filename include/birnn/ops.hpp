@@ -38,6 +38,10 @@ Tensor mean(const Tensor& x);
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 /// Inverted dropout: zeroes with probability p and scales the rest by 1/(1-p); identity when !training.
 Tensor dropout(const Tensor& x, double p, bool training);
+/// x: (R, F). Dropout on the listed rows only, the others set to zero: the same values and random draws as
+/// gather_rows(dropout(gather_rows(x, rows)), back) with `back` putting each row where it came from, without
+/// the copies. Rows must be distinct; !training keeps the listed rows as they are.
+Tensor dropout_rows(const Tensor& x, const std::vector<std::int64_t>& rows, double p, bool training);
 
 // Losses (cross_entropy, sequence_cross_entropy, binary_cross_entropy_with_logits, mse_loss) are in loss.hpp.
 

@@ -323,15 +323,11 @@ Tensor dropout_real_words(const Tensor& x, const Batch& bt, double p, bool train
   for (auto l : bt.len) n += l;
   const std::int64_t F = x.size(2);
   if (n == bt.B * bt.T) return dropout(x, p, training);
-  auto real = std::make_shared<std::vector<std::int64_t>>();
-  auto back = std::make_shared<std::vector<std::int64_t>>(static_cast<std::size_t>(bt.B * bt.T), -1);
+  std::vector<std::int64_t> real;
+  real.reserve(static_cast<std::size_t>(n));
   for (std::int64_t b = 0; b < bt.B; ++b)
-    for (std::int64_t t = 0; t < bt.len[static_cast<std::size_t>(b)]; ++t) {
-      (*back)[static_cast<std::size_t>(b * bt.T + t)] = static_cast<std::int64_t>(real->size());
-      real->push_back(b * bt.T + t);
-    }
-  const Tensor dropped = dropout(gather_rows(reshape(x, {bt.B * bt.T, F}), real), p, training);
-  return reshape(gather_rows(dropped, back), {bt.B, bt.T, F});
+    for (std::int64_t t = 0; t < bt.len[static_cast<std::size_t>(b)]; ++t) real.push_back(b * bt.T + t);
+  return reshape(dropout_rows(reshape(x, {bt.B * bt.T, F}), real, p, training), {bt.B, bt.T, F});
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "birnn/autograd.hpp"
 #include "core/dispatch.hpp"
+#include "kernels/crf_kernels.hpp"
 
 namespace birnn::nn {
 
@@ -97,46 +98,51 @@ Problem make_problem(const CRFArgs& a, const std::string& op) {
 // log-space products with the transition matrix. Fast path in exp space (K^2 multiply-adds, no exp per
 // pair): sum_i exp(x_i + A_ij) = exp(m + Amax) sum_i exp(x_i - m) exp(A_ij - Amax). A sum that comes out
 // tiny may have lost underflowed terms that matter, so that entry is redone exactly in log space.
+// The exp-space product is a vector-matrix product over rows of EA (forward) or of its transpose
+// (backward), both stored so that the SIMD kernel reads rows.
 struct LogTransitions {
   std::int64_t K = 0;
   std::vector<double> A, EA;  // EA = exp(A - Amax), 0 where forbidden
+  std::vector<double> AT, EAT;  // transposes
   double Amax = 0;
   static constexpr double kTiny = 1e-280;
 
-  explicit LogTransitions(const std::vector<double>& a, std::int64_t k) : K(k), A(a), EA(a.size(), 0.0) {
+  explicit LogTransitions(const std::vector<double>& a, std::int64_t k)
+      : K(k), A(a), EA(a.size(), 0.0), AT(a.size()), EAT(a.size()), w_(static_cast<std::size_t>(k)), s_(static_cast<std::size_t>(k)) {
     double m = kNegInf;
     for (double v : A) m = std::max(m, v);
     Amax = m == kNegInf ? 0.0 : m;
     for (std::size_t i = 0; i < A.size(); ++i) EA[i] = A[i] == kNegInf ? 0.0 : std::exp(A[i] - Amax);
+    for (std::int64_t i = 0; i < K; ++i)
+      for (std::int64_t j = 0; j < K; ++j) {
+        AT[static_cast<std::size_t>(j * K + i)] = A[static_cast<std::size_t>(i * K + j)];
+        EAT[static_cast<std::size_t>(j * K + i)] = EA[static_cast<std::size_t>(i * K + j)];
+      }
   }
   // out[j] = log sum_i exp(x[i] + A[i, j])
-  void forward(const double* x, double* out) const { apply(x, out, true); }
+  void forward(const double* x, double* out) const { apply(x, out, EA, A); }
   // out[i] = log sum_j exp(A[i, j] + x[j])
-  void backward(const double* x, double* out) const { apply(x, out, false); }
+  void backward(const double* x, double* out) const { apply(x, out, EAT, AT); }
 
  private:
-  double a(std::int64_t i, std::int64_t j, bool fwd) const { return A[static_cast<std::size_t>(fwd ? i * K + j : j * K + i)]; }
-  double ea(std::int64_t i, std::int64_t j, bool fwd) const { return EA[static_cast<std::size_t>(fwd ? i * K + j : j * K + i)]; }
-  // fwd: sum over the row index i of A for each column j; !fwd: the transpose.
-  void apply(const double* x, double* out, bool fwd) const {
+  mutable std::vector<double> w_, s_;  // scratch (K)
+
+  // out[j] = log sum_i exp(x[i] + a[i, j]) with ea = exp(a - Amax); a is A (fwd) or its transpose.
+  void apply(const double* x, double* out, const std::vector<double>& ea, const std::vector<double>& a) const {
     double m = kNegInf;
     for (std::int64_t i = 0; i < K; ++i) m = std::max(m, x[i]);
     if (m == kNegInf) {
       std::fill(out, out + K, kNegInf);
       return;
     }
-    std::vector<double> w(static_cast<std::size_t>(K));
-    for (std::int64_t i = 0; i < K; ++i) w[static_cast<std::size_t>(i)] = std::exp(x[i] - m);
+    kernels::crf_exp_shifted(x, m, K, w_.data());
+    kernels::crf_vecmat(w_.data(), ea.data(), K, K, s_.data());
+    kernels::crf_log_offset(s_.data(), m + Amax, K, out);
     for (std::int64_t j = 0; j < K; ++j) {
-      double s = 0;
-      for (std::int64_t i = 0; i < K; ++i) s += w[static_cast<std::size_t>(i)] * ea(i, j, fwd);
-      if (s > kTiny) {
-        out[j] = m + Amax + std::log(s);
-        continue;
-      }
-      std::vector<double> terms(static_cast<std::size_t>(K));
-      for (std::int64_t i = 0; i < K; ++i) terms[static_cast<std::size_t>(i)] = x[i] + a(i, j, fwd);
-      out[j] = log_sum_exp(terms.data(), K);
+      if (s_[static_cast<std::size_t>(j)] > kTiny) continue;
+      for (std::int64_t i = 0; i < K; ++i) w_[static_cast<std::size_t>(i)] = x[i] + a[static_cast<std::size_t>(i * K + j)];
+      out[j] = log_sum_exp(w_.data(), K);
+      kernels::crf_exp_shifted(x, m, K, w_.data());  // restore the weights for the next column
     }
   }
 };
@@ -161,7 +167,11 @@ std::vector<Tensor> CRFNode::backward(const std::vector<Tensor>& g) {
   std::vector<double> de(pb.e.size(), 0.0), ds(Ks, 0.0), df(Ks, 0.0), dA(Ks * Ks, 0.0);
   const std::vector<double> gv = g[0].to_double_vector();
   const bool want_A = needs_grad(3);
-  std::vector<double> beta(static_cast<std::size_t>(T) * Ks), v(Ks), ra(Ks), c(Ks);
+  std::vector<double> beta(static_cast<std::size_t>(T) * Ks), v(Ks), p(Ks);
+  // Fast-path pairwise marginals factor as P(i, j) = EA_ij * r_i * c_j: the rows r (times u S) and c of a
+  // sentence are stacked and summed as R^T C into G, and dA gets EA * G once at the end.
+  std::vector<double> R, C, G;
+  if (want_A) R.resize(static_cast<std::size_t>(T) * Ks), C.resize(static_cast<std::size_t>(T) * Ks), G.assign(Ks * Ks, 0.0);
   for (std::int64_t b = 0; b < B; ++b) {
     const double u = reduction == CRFReduction::none ? gv[static_cast<std::size_t>(b)] : gv[0] / denom;
     const std::int64_t L = pb.len[static_cast<std::size_t>(b)];
@@ -177,17 +187,20 @@ std::vector<Tensor> CRFNode::backward(const std::vector<Tensor>& g) {
       lt.backward(v.data(), be + t * K);
     }
     // unary marginals -> emissions, start, end
-    for (std::int64_t t = 0; t < L; ++t)
+    for (std::int64_t t = 0; t < L; ++t) {
+      for (std::int64_t k = 0; k < K; ++k) p[static_cast<std::size_t>(k)] = al[t * K + k] + be[t * K + k];
+      kernels::crf_exp_shifted(p.data(), lz, K, p.data());
       for (std::int64_t k = 0; k < K; ++k) {
-        const double p = std::exp(al[t * K + k] + be[t * K + k] - lz);
-        const double d = u * (p - (y && y[t] == k ? 1.0 : 0.0));
+        const double d = u * (p[static_cast<std::size_t>(k)] - (y && y[t] == k ? 1.0 : 0.0));
         de[static_cast<std::size_t>(pb.at(t, b, k))] = d;
         if (t == 0) ds[static_cast<std::size_t>(k)] += d;
         if (t == L - 1) df[static_cast<std::size_t>(k)] += d;
       }
+    }
     if (!want_A) continue;
     // pairwise marginals -> transitions: P(i, j) = S * a_i * EA_ij * c_j with a, c <= 1 (fast path), unless
     // the common factor S would be huge, in which case each entry is exponentiated on its own.
+    std::int64_t rows = 0;  // fast-path steps stacked in R, C
     for (std::int64_t t = 1; t < L; ++t) {
       const double* e1 = pb.row(t, b);
       double ma = kNegInf, mv = kNegInf;
@@ -198,14 +211,12 @@ std::vector<Tensor> CRFNode::backward(const std::vector<Tensor>& g) {
       }
       const double log_s = ma + mv + lt.Amax - lz;
       if (std::isfinite(log_s) && log_s < 300) {
-        const double S = std::exp(log_s);
-        for (std::int64_t k = 0; k < K; ++k) {
-          ra[static_cast<std::size_t>(k)] = u * S * std::exp(al[(t - 1) * K + k] - ma);
-          c[static_cast<std::size_t>(k)] = std::exp(v[static_cast<std::size_t>(k)] - mv);
-        }
-        for (std::int64_t i = 0; i < K; ++i)
-          for (std::int64_t j = 0; j < K; ++j)
-            dA[static_cast<std::size_t>(i * K + j)] += ra[static_cast<std::size_t>(i)] * lt.EA[static_cast<std::size_t>(i * K + j)] * c[static_cast<std::size_t>(j)];
+        const double uS = u * std::exp(log_s);
+        double* r = &R[static_cast<std::size_t>(rows * K)];
+        kernels::crf_exp_shifted(al + (t - 1) * K, ma, K, r);
+        for (std::int64_t k = 0; k < K; ++k) r[k] *= uS;
+        kernels::crf_exp_shifted(v.data(), mv, K, &C[static_cast<std::size_t>(rows * K)]);
+        ++rows;
       } else {
         for (std::int64_t i = 0; i < K; ++i)
           for (std::int64_t j = 0; j < K; ++j) {
@@ -215,7 +226,10 @@ std::vector<Tensor> CRFNode::backward(const std::vector<Tensor>& g) {
       }
       if (y) dA[static_cast<std::size_t>(y[t - 1] * K + y[t])] -= u;
     }
+    if (rows > 0) kernels::crf_add_outer(rows, R.data(), C.data(), K, K, G.data());
   }
+  if (want_A)
+    for (std::size_t i = 0; i < Ks * Ks; ++i) dA[i] += lt.EA[i] * G[i];
   const DType dt = inputs[0].dtype();
   auto make = [&](const std::vector<double>& d, const Shape& s) {
     Tensor t = Tensor::empty(s, dt);
@@ -355,16 +369,9 @@ std::vector<std::vector<std::int64_t>> crf_viterbi(const CRFArgs& a) {
     for (std::int64_t k = 0; k < K; ++k) delta[static_cast<std::size_t>(k)] = pb.s[static_cast<std::size_t>(k)] + pb.row(0, b)[k];
     for (std::int64_t t = 1; t < L; ++t) {
       const double* et = pb.row(t, b);
-      for (std::int64_t j = 0; j < K; ++j) {
-        double m = kNegInf;
-        std::int64_t arg = 0;
-        for (std::int64_t i = 0; i < K; ++i) {
-          const double v = delta[static_cast<std::size_t>(i)] + pb.A[static_cast<std::size_t>(i * K + j)];
-          if (v > m) m = v, arg = i;  // strict: ties keep the lower id
-        }
-        next[static_cast<std::size_t>(j)] = m + et[j];
-        back[static_cast<std::size_t>(t * K + j)] = arg;
-      }
+      // next[j] = max_i delta[i] + A[i, j] (strict: ties keep the lower id), back = its argmax
+      kernels::crf_maxplus(delta.data(), pb.A.data(), K, K, next.data(), &back[static_cast<std::size_t>(t * K)]);
+      for (std::int64_t j = 0; j < K; ++j) next[static_cast<std::size_t>(j)] += et[j];
       delta.swap(next);
     }
     double m = kNegInf;

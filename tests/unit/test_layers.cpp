@@ -325,6 +325,53 @@ TEST(Dropout, BothHalvesOfADrawDropAtRatePIndependently) {
   }
 }
 
+// dropout_rows is the fused form of gather -> dropout -> gather back (the tagger's dropout on real words):
+// same values, same gradient, same draws from the generator (an odd row width splits draws across rows).
+Tensor random_matrix(std::int64_t R, std::int64_t F) {
+  std::vector<float> v(static_cast<std::size_t>(R * F));
+  for (auto& e : v) e = static_cast<float>(normal());
+  return Tensor::from_vector(v, {R, F});
+}
+
+TEST(Dropout, RowsMatchGatherDropoutGatherBack) {
+  for (std::int64_t F : {4, 5}) {
+    const std::int64_t R = 7;
+    const std::vector<std::int64_t> rows{0, 1, 2, 4, 5};  // rows 3 and 6 are padding
+    manual_seed(21);
+    Tensor x1 = random_matrix(R, F);
+    x1.set_requires_grad(true);
+    Tensor x2 = x1.detach().clone();
+    x2.set_requires_grad(true);
+    const Tensor w = random_matrix(R, F);  // weights the rows of the output for a non-trivial gradient
+
+    manual_seed(22);
+    const Tensor y1 = dropout_rows(x1, rows, 0.4, true);
+    const double after1 = uniform(0, 1);  // the generator must stand at the same place after both
+    manual_seed(22);
+    auto gather = std::make_shared<std::vector<std::int64_t>>(rows);
+    auto back = std::make_shared<std::vector<std::int64_t>>(static_cast<std::size_t>(R), -1);
+    for (std::size_t k = 0; k < rows.size(); ++k) (*back)[static_cast<std::size_t>(rows[k])] = static_cast<std::int64_t>(k);
+    const Tensor y2 = gather_rows(dropout(gather_rows(x2, gather), 0.4, true), back);
+    const double after2 = uniform(0, 1);
+
+    EXPECT_EQ(y1.to_double_vector(), y2.to_double_vector()) << F;
+    EXPECT_EQ(after1, after2) << F;
+    int zeros = 0;
+    for (std::int64_t r : rows)
+      for (std::int64_t f = 0; f < F; ++f) zeros += y1.item(r * F + f) == 0;
+    EXPECT_GT(zeros, 0) << "nothing was dropped";
+    sum(mul(y1, w)).backward();
+    sum(mul(y2, w)).backward();
+    EXPECT_EQ(x1.grad().to_double_vector(), x2.grad().to_double_vector()) << F;
+    for (std::int64_t f = 0; f < F; ++f) EXPECT_EQ(x1.grad().item(3 * F + f), 0.0);  // padding gets no gradient
+  }
+  const Tensor x = random_matrix(3, 2);
+  EXPECT_EQ(dropout_rows(x, {0, 2}, 0.5, false).item(0), x.item(0));  // eval: listed rows kept as they are
+  EXPECT_ERROR(dropout_rows(x, {0, 0}, 0.5, true), ShapeError, "listed twice");
+  EXPECT_ERROR(dropout_rows(x, {3}, 0.5, true), ShapeError, "outside 0..2");
+  EXPECT_ERROR(dropout_rows(x, {0}, 1.0, true), OptionError, "p must be in [0, 1)");
+}
+
 // ---------------------------------------------------------------------------------------------- shape + merges
 
 TEST(Permute, ValuesAndErrors) {

@@ -42,6 +42,21 @@ TEST(Tensor, StorageIsAlignedForSimd) {
   }
 }
 
+// Variable-length batches give a new exact size almost every step: a freed large block must serve a
+// slightly different size of its class (and a much larger one must not get it).
+TEST(Tensor, FreedLargeBlockIsReusedForANearbySize) {
+  const void* first = nullptr;
+  {
+    Tensor a = Tensor::empty({300000});  // 1.2 MB: class 1.25 MiB
+    first = a.data<float>();
+  }
+  Tensor b = Tensor::empty({310000});  // 1.24 MB: the same class
+  EXPECT_EQ(static_cast<const void*>(b.data<float>()), first);
+  b.data<float>()[309999] = 1.f;  // the whole block is usable (ASan checks the bound)
+  Tensor c = Tensor::empty({300000});  // b holds that block now
+  EXPECT_NE(static_cast<const void*>(c.data<float>()), first);
+}
+
 TEST(Tensor, UndefinedTensorThrowsInsteadOfCrashing) {
   Tensor u;
   EXPECT_FALSE(u.defined());

@@ -1,9 +1,12 @@
 // torch.optim.Adam and AdamW (PyTorch 1.13, _single_tensor_adam / _single_tensor_adamw), computed in
 // double per element with the buffers stored in the parameter's dtype.
 #include <cmath>
+#include <type_traits>
 
 #include "birnn/optim.hpp"
 #include "core/dispatch.hpp"
+#include "kernels/optim_kernels.hpp"
+#include "kernels/ref/optim_ref.hpp"
 #include "nn/optim/optim_internal.hpp"
 
 namespace birnn {
@@ -66,29 +69,18 @@ void AdamFamily::step() {
     Tensor m_t = buffer(k, "exp_avg"), v_t = buffer(k, "exp_avg_sq");
     Tensor vmax_t = s.amsgrad ? buffer(k, "max_exp_avg_sq") : Tensor();
     const double step = static_cast<double>(++steps_[k]);
-    const double bc1 = 1 - std::pow(s.beta1, step), bc2 = 1 - std::pow(s.beta2, step);
-    const double step_size = lr / bc1, bc2_sqrt = std::sqrt(bc2);
-    const double decay = 1 - lr * s.weight_decay;  // AdamW only
+    kernels::AdamStep a;
+    a.beta1 = s.beta1, a.beta2 = s.beta2, a.eps = s.eps, a.weight_decay = s.weight_decay;
+    a.step_size = lr / (1 - std::pow(s.beta1, step)), a.bc2_sqrt = std::sqrt(1 - std::pow(s.beta2, step));
+    a.decay = 1 - lr * s.weight_decay;  // AdamW only
+    a.decoupled = s.decoupled, a.maximize = s.maximize;
     dispatch_floating(p.dtype(), s.decoupled ? "AdamW" : "Adam", [&](auto tag) {
       using T = decltype(tag);
-      T* w = p.data<T>();
-      const T* gr = g.data<T>();
-      T *m = m_t.data<T>(), *v = v_t.data<T>(), *vmax = s.amsgrad ? vmax_t.data<T>() : nullptr;
-      const std::int64_t n = p.numel();
-      for (std::int64_t i = 0; i < n; ++i) {
-        double d = s.maximize ? -static_cast<double>(gr[i]) : static_cast<double>(gr[i]);
-        if (s.decoupled) w[i] = static_cast<T>(static_cast<double>(w[i]) * decay);
-        else if (s.weight_decay != 0) d = d + s.weight_decay * static_cast<double>(w[i]);
-        m[i] = static_cast<T>(static_cast<double>(m[i]) * s.beta1 + (1 - s.beta1) * d);
-        v[i] = static_cast<T>(static_cast<double>(v[i]) * s.beta2 + (1 - s.beta2) * d * d);
-        double second = static_cast<double>(v[i]);
-        if (vmax) {
-          if (!(static_cast<double>(vmax[i]) >= second)) vmax[i] = v[i];  // torch.maximum (NaN propagates)
-          second = static_cast<double>(vmax[i]);
-        }
-        const double denom = std::sqrt(second) / bc2_sqrt + s.eps;
-        w[i] = static_cast<T>(static_cast<double>(w[i]) + -step_size * (static_cast<double>(m[i]) / denom));
-      }
+      T* vmax = s.amsgrad ? vmax_t.data<T>() : nullptr;
+      if constexpr (std::is_same_v<T, float>)  // the SIMD kernel: same operations, same result
+        kernels::adam_step(a, p.numel(), p.data<T>(), g.data<T>(), m_t.data<T>(), v_t.data<T>(), vmax);
+      else
+        kernels::ref::adam_step<T>(a, p.numel(), p.data<T>(), g.data<T>(), m_t.data<T>(), v_t.data<T>(), vmax);
     });
     p.bump_version();
   }

@@ -4,6 +4,7 @@
 
 #include "birnn/optim.hpp"
 #include "core/dispatch.hpp"
+#include "kernels/optim_kernels.hpp"
 
 namespace birnn {
 
@@ -51,12 +52,17 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double
 
   double total = 0;
   const bool inf = std::isinf(norm_type);
-  for (const Tensor& g : grads)
+  for (const Tensor& g : grads) {
+    if (norm_type == 2 && g.dtype() == DType::f32) {  // the common case, vectorized (summation order differs)
+      total += kernels::sum_of_squares(g.data<float>(), g.numel());
+      continue;
+    }
     for_each_value(g, [&](double v) {
       const double a = std::abs(v);
       if (inf) total = std::isnan(a) || std::isnan(total) ? std::numeric_limits<double>::quiet_NaN() : std::max(total, a);
       else total += norm_type == 2 ? a * a : norm_type == 1 ? a : std::pow(a, norm_type);
     });
+  }
   if (!inf) total = norm_type == 2 ? std::sqrt(total) : norm_type == 1 ? total : std::pow(total, 1 / norm_type);
 
   if (error_if_nonfinite && !std::isfinite(total))

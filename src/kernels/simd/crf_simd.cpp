@@ -1,0 +1,175 @@
+// SIMD versions of the CRF kernels (kernels/crf_kernels.hpp; definitions in ref/crf_ref.hpp), float64 with
+// Highway's runtime dispatch. The products read each row of the K x N matrix once per call and keep the
+// outputs of a block of columns in registers; exp and log use Highway's vector versions. A tail shorter than
+// a vector goes through a padded buffer so that every element takes the same code path.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/simd/crf_simd.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+
+#include <cmath>
+
+#include <hwy/contrib/math/math-inl.h>
+#include <hwy/highway.h>
+
+#include "kernels/crf_kernels.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace birnn::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+using I64 = std::int64_t;
+using D = hn::ScalableTag<double>;
+constexpr std::size_t kMaxLanes = HWY_MAX_BYTES / sizeof(double);
+
+// Applies f (a vector -> vector function) to x[0..n) into out, the tail through a buffer padded with `pad`.
+template <class F>
+HWY_INLINE void Map(const double* x, I64 n, double* out, double pad, F f) {
+  const D d;
+  const I64 L = static_cast<I64>(hn::Lanes(d));
+  I64 i = 0;
+  for (; i + L <= n; i += L) hn::StoreU(f(hn::LoadU(d, x + i)), d, out + i);
+  if (i == n) return;
+  HWY_ALIGN double buf[kMaxLanes];
+  for (I64 k = 0; k < L; ++k) buf[k] = i + k < n ? x[i + k] : pad;
+  hn::Store(f(hn::Load(d, buf)), d, buf);
+  for (I64 k = 0; i + k < n; ++k) out[i + k] = buf[k];
+}
+
+void ExpShifted(const double* x, double m, I64 n, double* out) {
+  const D d;
+  const auto vm = hn::Set(d, m);
+  Map(x, n, out, 0.0, [&](hn::Vec<D> v) {
+    const auto y = hn::Sub(v, vm);
+    return hn::IfThenElse(hn::IsNaN(y), y, hn::Exp(d, y));  // Highway's Exp gives 0 for NaN and -inf
+  });
+}
+
+void LogOffset(const double* s, double c, I64 n, double* out) {
+  const D d;
+  const auto vc = hn::Set(d, c);
+  Map(s, n, out, 1.0, [&](hn::Vec<D> v) { return hn::Add(vc, hn::Log(d, v)); });
+}
+
+// Columns j0 .. j0 + V*L - 1 of w^T M, V vectors of accumulators.
+template <int V>
+HWY_INLINE void VecmatBlock(const double* w, const double* M, I64 K, I64 N, I64 j0, double* out) {
+  const D d;
+  const I64 L = static_cast<I64>(hn::Lanes(d));
+  hn::Vec<D> acc[V];
+  for (int v = 0; v < V; ++v) acc[v] = hn::Zero(d);
+  for (I64 i = 0; i < K; ++i) {
+    const auto wi = hn::Set(d, w[i]);
+    const double* row = M + i * N + j0;
+    for (int v = 0; v < V; ++v) acc[v] = hn::MulAdd(wi, hn::LoadU(d, row + v * L), acc[v]);
+  }
+  for (int v = 0; v < V; ++v) hn::StoreU(acc[v], d, out + j0 + v * L);
+}
+
+void Vecmat(const double* w, const double* M, I64 K, I64 N, double* out) {
+  const D d;
+  const I64 L = static_cast<I64>(hn::Lanes(d));
+  I64 j = 0;
+  for (; j + 4 * L <= N; j += 4 * L) VecmatBlock<4>(w, M, K, N, j, out);
+  for (; j + L <= N; j += L) VecmatBlock<1>(w, M, K, N, j, out);
+  for (; j < N; ++j) {
+    double s = 0;
+    for (I64 i = 0; i < K; ++i) s += w[i] * M[i * N + j];
+    out[j] = s;
+  }
+}
+
+// Rows i0 .. i0 + RI - 1 and V vectors of columns from j0 of G += R^T C.
+template <int RI, int V>
+HWY_INLINE void OuterBlock(I64 n, const double* R, const double* C, I64 K, I64 N, I64 i0, I64 j0, double* G) {
+  const D d;
+  const I64 L = static_cast<I64>(hn::Lanes(d));
+  hn::Vec<D> acc[RI][V];
+  for (int r = 0; r < RI; ++r)
+    for (int v = 0; v < V; ++v) acc[r][v] = hn::LoadU(d, G + (i0 + r) * N + j0 + v * L);
+  for (I64 t = 0; t < n; ++t) {
+    hn::Vec<D> c[V];
+    for (int v = 0; v < V; ++v) c[v] = hn::LoadU(d, C + t * N + j0 + v * L);
+    for (int r = 0; r < RI; ++r) {
+      const auto rv = hn::Set(d, R[t * K + i0 + r]);
+      for (int v = 0; v < V; ++v) acc[r][v] = hn::MulAdd(rv, c[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < RI; ++r)
+    for (int v = 0; v < V; ++v) hn::StoreU(acc[r][v], d, G + (i0 + r) * N + j0 + v * L);
+}
+
+template <int RI>
+HWY_INLINE void OuterRows(I64 n, const double* R, const double* C, I64 K, I64 N, I64 i0, double* G) {
+  const D d;
+  const I64 L = static_cast<I64>(hn::Lanes(d));
+  I64 j = 0;
+  for (; j + 2 * L <= N; j += 2 * L) OuterBlock<RI, 2>(n, R, C, K, N, i0, j, G);
+  for (; j + L <= N; j += L) OuterBlock<RI, 1>(n, R, C, K, N, i0, j, G);
+  for (; j < N; ++j)
+    for (int r = 0; r < RI; ++r) {
+      double s = G[(i0 + r) * N + j];
+      for (I64 t = 0; t < n; ++t) s += R[t * K + i0 + r] * C[t * N + j];
+      G[(i0 + r) * N + j] = s;
+    }
+}
+
+void AddOuter(I64 n, const double* R, const double* C, I64 K, I64 N, double* G) {
+  I64 i = 0;
+  for (; i + 4 <= K; i += 4) OuterRows<4>(n, R, C, K, N, i, G);
+  for (; i < K; ++i) OuterRows<1>(n, R, C, K, N, i, G);
+}
+
+// Columns j0 .. j0 + L - 1 of the max-plus product; arg is carried as a double (exact for any tag id).
+HWY_INLINE void MaxplusBlock(const double* x, const double* A, I64 K, I64 N, I64 j0, I64 width, double* best, I64* arg) {
+  const D d;
+  const I64 L = static_cast<I64>(hn::Lanes(d));
+  HWY_ALIGN double col[kMaxLanes], bv[kMaxLanes], av[kMaxLanes];
+  auto m = hn::Set(d, -HUGE_VAL);
+  auto a = hn::Zero(d);
+  for (I64 i = 0; i < K; ++i) {
+    hn::Vec<D> row;
+    if (width == L) {
+      row = hn::LoadU(d, A + i * N + j0);
+    } else {  // the last, partial block: padded with -inf, never chosen
+      for (I64 k = 0; k < L; ++k) col[k] = k < width ? A[i * N + j0 + k] : -HUGE_VAL;
+      row = hn::Load(d, col);
+    }
+    const auto v = hn::Add(hn::Set(d, x[i]), row);
+    const auto gt = hn::Gt(v, m);
+    m = hn::IfThenElse(gt, v, m);
+    a = hn::IfThenElse(gt, hn::Set(d, static_cast<double>(i)), a);
+  }
+  hn::Store(m, d, bv);
+  hn::Store(a, d, av);
+  for (I64 k = 0; k < width; ++k) best[j0 + k] = bv[k], arg[j0 + k] = static_cast<I64>(av[k]);
+}
+
+void Maxplus(const double* x, const double* A, I64 K, I64 N, double* best, I64* arg) {
+  const D d;
+  const I64 L = static_cast<I64>(hn::Lanes(d));
+  for (I64 j = 0; j < N; j += L) MaxplusBlock(x, A, K, N, j, N - j < L ? N - j : L, best, arg);
+}
+
+}  // namespace birnn::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace birnn::kernels {
+HWY_EXPORT(ExpShifted);
+HWY_EXPORT(LogOffset);
+HWY_EXPORT(Vecmat);
+HWY_EXPORT(AddOuter);
+HWY_EXPORT(Maxplus);
+
+void crf_exp_shifted(const double* x, double m, std::int64_t n, double* out) { HWY_DYNAMIC_DISPATCH(ExpShifted)(x, m, n, out); }
+void crf_log_offset(const double* s, double c, std::int64_t n, double* out) { HWY_DYNAMIC_DISPATCH(LogOffset)(s, c, n, out); }
+void crf_vecmat(const double* w, const double* M, std::int64_t K, std::int64_t N, double* out) {
+  HWY_DYNAMIC_DISPATCH(Vecmat)(w, M, K, N, out);
+}
+void crf_add_outer(std::int64_t n, const double* R, const double* C, std::int64_t K, std::int64_t N, double* G) {
+  HWY_DYNAMIC_DISPATCH(AddOuter)(n, R, C, K, N, G);
+}
+void crf_maxplus(const double* x, const double* A, std::int64_t K, std::int64_t N, double* best, std::int64_t* arg) {
+  HWY_DYNAMIC_DISPATCH(Maxplus)(x, A, K, N, best, arg);
+}
+}  // namespace birnn::kernels
+#endif
