@@ -2,6 +2,7 @@
 // while keeping the last good checkpoint and the weights of the last good step.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -152,6 +153,40 @@ TEST(Trainer, ExplodingLearningRateGivesInfiniteLossOrGradientNotACrash) {
     EXPECT_TRUE(testing::contains(e.what(), "No checkpoint had been written yet")) << e.what();
   }
   EXPECT_GT(failed_step, 1);  // the first step is finite; a later one overflows
+}
+
+// A model with one large parameter, for the per-element gradient check (which tests blocks of 1024 first).
+class WideModel : public Model {
+ public:
+  explicit WideModel(std::int64_t n) { w_ = &register_parameter("w", Tensor::zeros({n}).set_requires_grad(true)); }
+  std::string model_type() const override { return "wide_test_model"; }
+  std::string config_json() const override { return "{}"; }
+  const Tensor& w() const { return *w_; }
+
+ private:
+  Tensor* w_ = nullptr;
+};
+
+TEST(Trainer, NonFiniteGradientNamesTheParameterAndTheFirstBadElement) {
+  // loss = 1e30 * sum(w * c) with w = 0: the loss is 0 (finite); dL/dw = 1e30 * c overflows float32 exactly
+  // where c = 1e30. Elements before, inside and after the first 1024-block, and in a ragged tail.
+  for (const auto& [n, bad] : std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>{
+           {3000, {1500}}, {3000, {2999, 1024}}, {5, {4}}, {2048, {0, 2047}}}) {
+    WideModel model(n);
+    SGD opt(model.parameters(), SGDOptions(0.1));
+    Trainer trainer(model, opt, TrainerOptions().epochs(1));
+    std::vector<float> c(static_cast<std::size_t>(n), 1.0f);
+    for (std::int64_t i : bad) c[static_cast<std::size_t>(i)] = 1e30f;
+    const Tensor loss = scale(sum(mul(model.w(), Tensor::from_vector(c, {n}))), 1e30);
+    const std::string msg = testing::error_of<NonFiniteLossError>([&] { trainer.step(loss, 0, 0); });
+    const std::int64_t first = *std::min_element(bad.begin(), bad.end());
+    EXPECT_TRUE(testing::contains(msg, "the gradient of 'w' is not finite (element " + std::to_string(first) + ")")) << msg;
+  }
+  // All finite: no error, and the step goes through.
+  WideModel model(3000);
+  SGD opt(model.parameters(), SGDOptions(0.1));
+  Trainer trainer(model, opt, TrainerOptions().epochs(1));
+  EXPECT_NO_THROW(trainer.step(scale(sum(model.w()), 1e30), 0, 0));
 }
 
 TEST(Trainer, BadOptionsAndLossesAreRefused) {
