@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "birnn/autograd.hpp"
 #include "birnn/ops.hpp"
 #include "birnn/random.hpp"
@@ -14,6 +16,32 @@ struct DropoutNode : autograd::Node {
     return {mul(g[0].detach(), mask)};
   }
 };
+
+// The drop decisions of dropout() and dropout_rows(), element after element: each 64-bit draw of the
+// generator decides two elements by its low then its high 32-bit half (an element is dropped when its half
+// is below p * 2^32, so the drop probability is p to within 2^-32): ~8x faster than one uniform double per
+// element, which made dropout a large share of a training step.
+class DropDecisions {
+ public:
+  explicit DropDecisions(double p) : threshold_(static_cast<std::uint64_t>(p * 4294967296.0)), gen_(generator()) {}
+  /// m[0..n) = 0 (dropped) or kept, continuing the decisions of the previous call (a pending high half first).
+  template <class T>
+  void fill(T* m, std::int64_t n, T kept) {
+    std::int64_t i = 0;
+    if (pending_ && n > 0) m[i++] = (r_ >> 32) < threshold_ ? T(0) : kept, pending_ = false;
+    for (; i + 1 < n; i += 2) {  // two elements per draw without a branch between them
+      r_ = gen_();
+      m[i] = (r_ & 0xffffffffu) < threshold_ ? T(0) : kept;
+      m[i + 1] = (r_ >> 32) < threshold_ ? T(0) : kept;
+    }
+    if (i < n) r_ = gen_(), m[i] = (r_ & 0xffffffffu) < threshold_ ? T(0) : kept, pending_ = true;
+  }
+
+ private:
+  std::uint64_t threshold_, r_ = 0;
+  std::mt19937_64& gen_;
+  bool pending_ = false;  // r_'s high half is not used yet
+};
 }  // namespace
 
 Tensor dropout(const Tensor& x, double p, bool training) {
@@ -21,21 +49,13 @@ Tensor dropout(const Tensor& x, double p, bool training) {
   if (!training || p == 0.0) return x;
   Tensor mask = Tensor::empty(x.shape(), x.dtype());
   const double keep = 1.0 / (1.0 - p);
-  // Each 64-bit draw of the generator decides two elements by its two 32-bit halves (an element is
-  // dropped when its half is below p * 2^32, so the drop probability is p to within 2^-32): ~8x faster
-  // than one uniform double per element, which made dropout a large share of a training step.
-  const auto threshold = static_cast<std::uint64_t>(p * 4294967296.0);
-  std::mt19937_64& gen = generator();
+  DropDecisions drops(p);
   dispatch_floating(x.dtype(), "dropout", [&](auto tag) {
     using T = decltype(tag);
     T* m = mask.data<T>();
     const T kept = static_cast<T>(keep);
     const std::int64_t n = x.numel();
-    for (std::int64_t i = 0; i < n; i += 2) {
-      const std::uint64_t r = gen();
-      m[i] = (r & 0xffffffffu) < threshold ? T(0) : kept;
-      if (i + 1 < n) m[i + 1] = (r >> 32) < threshold ? T(0) : kept;
-    }
+    drops.fill(m, n, kept);
   });
   Tensor out;
   {
@@ -58,29 +78,22 @@ Tensor dropout_rows(const Tensor& x, const std::vector<std::int64_t>& rows, doub
     if (r < 0 || r >= R) throw ShapeError("dropout_rows: row " + std::to_string(r) + " is outside 0.." + std::to_string(R - 1));
     if (seen[static_cast<std::size_t>(r)]++) throw ShapeError("dropout_rows: row " + std::to_string(r) + " is listed twice");
   }
-  // mask: 1/(1-p) or 0 on the listed rows (drawn in list order, exactly as dropout() draws them for the
-  // gathered rows, two elements per 64-bit draw), 0 on the others; out = x * mask.
+  // mask: 1/(1-p) or 0 on the listed rows (decided in list order, exactly as dropout() decides them for the
+  // gathered rows; no draws when !training), 0 on the others; out = x * mask.
   const double keep = training ? 1.0 / (1.0 - p) : 1.0;
-  const auto threshold = training ? static_cast<std::uint64_t>(p * 4294967296.0) : 0;
-  std::mt19937_64& gen = generator();
+  DropDecisions drops(p);
   Tensor mask = Tensor::zeros(x.shape(), x.dtype()), out = Tensor::zeros(x.shape(), x.dtype());
   dispatch_floating(x.dtype(), "dropout_rows", [&](auto tag) {
     using T = decltype(tag);
     const T kept = static_cast<T>(keep);
     const T* xv = x.data<T>();
     T *m = mask.data<T>(), *o = out.data<T>();
-    std::uint64_t r = 0;
-    std::int64_t i = 0;  // flat index over the listed rows: even -> a new draw's low half, odd -> its high half
-    for (auto row : rows)
-      for (std::int64_t f = 0; f < F; ++f, ++i) {
-        std::uint32_t half;
-        if (!training) half = 0xffffffffu;
-        else if (i % 2 == 0) r = gen(), half = static_cast<std::uint32_t>(r & 0xffffffffu);
-        else half = static_cast<std::uint32_t>(r >> 32);
-        const std::int64_t at = row * F + f;
-        m[at] = training && half < threshold ? T(0) : kept;
-        o[at] = xv[at] * m[at];
-      }
+    for (auto row : rows) {
+      T* mr = m + row * F;
+      if (training) drops.fill(mr, F, kept);
+      else std::fill(mr, mr + F, kept);
+      for (std::int64_t at = row * F; at < (row + 1) * F; ++at) o[at] = xv[at] * m[at];
+    }
   });
   auto node = std::make_shared<DropoutNode>();
   node->inputs = {x};
