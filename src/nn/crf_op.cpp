@@ -141,8 +141,7 @@ struct LogTransitions {
     for (std::int64_t j = 0; j < K; ++j) {
       if (s_[static_cast<std::size_t>(j)] > kTiny) continue;
       for (std::int64_t i = 0; i < K; ++i) w_[static_cast<std::size_t>(i)] = x[i] + a[static_cast<std::size_t>(i * K + j)];
-      out[j] = log_sum_exp(w_.data(), K);
-      kernels::crf_exp_shifted(x, m, K, w_.data());  // restore the weights for the next column
+      out[j] = log_sum_exp(w_.data(), K);  // w_ is free after the product: scratch for the terms
     }
   }
 };
