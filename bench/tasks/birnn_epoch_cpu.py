@@ -40,13 +40,13 @@ def main(argv):
         elif mark and re.match(r"epoch \d+/\d+ loss ", line):
             walls.append(now - mark[0])
             cpus.append(cpu - mark[1])
-            line += f"  [epoch {walls[-1]:.1f} s wall, {cpus[-1]:.1f} s CPU]"
+            line += f"  [epoch {walls[-1]:.2f} s wall, {cpus[-1]:.2f} s CPU]"
             mark = (now, cpu)
         print(line, flush=True)
     rc = p.wait()
     if cpus:
         med = lambda v: sorted(v)[len(v) // 2]
-        print(f"seconds per epoch (median): {med(walls):.1f} wall, {med(cpus):.1f} CPU over {len(cpus)} epochs; "
+        print(f"seconds per epoch (median): {med(walls):.2f} wall, {med(cpus):.2f} CPU over {len(cpus)} epochs; "
               f"load average {os.getloadavg()[0]:.2f}")
     return rc
 
