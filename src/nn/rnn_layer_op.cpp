@@ -160,7 +160,14 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
     if (lstm && proj) save->r = Tensor::empty({m.N, m.H}, dt);
     if (!lstm && s.cell != CellKind::rnn_tanh && s.cell != CellKind::rnn_relu) save->aux = Tensor::empty({m.N, m.H}, dt);
   }
+  // Each step writes h straight into its rows of y, and the next step reads h_{t-1} from there (no copy of
+  // the state per step). Only the initial state lives in `h`: at the first step, and for the reverse direction
+  // of a ragged batch when sequences start (the step has more rows than the one before; the running rows are
+  // copied in beside the new ones' initial states).
   const I64 ldy = m.D * m.Hout;
+  const T* hp = h.data();  // h_{t-1} of the step's n rows, row stride ldhp
+  I64 ldhp = m.Hout;
+  std::vector<I64> last_row(static_cast<std::size_t>(m.B));  // each slot's final row of y (for h_n)
 
   for (I64 st = 0; st < m.T; ++st) {
     const I64 t = d == 0 ? st : m.T - 1 - st;
@@ -171,45 +178,59 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
       if (!save) chunk_row0 = r0;
       project(r0, r1 - r0, xg + (r0 - chunk_row0) * m.GH);
     }
+    if (st > 0) {
+      const I64 tp = d == 0 ? t - 1 : t + 1, n_prev = p.batch_sizes[tp];
+      const T* y_prev = y + p.offsets[tp] * ldy + d * m.Hout;
+      if (n <= n_prev) {
+        hp = y_prev, ldhp = ldy;
+      } else {
+        copy_rows(n_prev, m.Hout, y_prev, ldy, h.data(), m.Hout);
+        hp = h.data(), ldhp = m.Hout;
+      }
+    }
     T* g = xg + (off - chunk_row0) * m.GH;
+    T* yt = y + off * ldy + d * m.Hout;
     if (save) {
-      copy_rows(n, m.Hout, h.data(), m.Hout, save->hprev.data<T>() + off * m.Hout, m.Hout);
+      copy_rows(n, m.Hout, hp, ldhp, save->hprev.data<T>() + off * m.Hout, m.Hout);
       if (lstm) std::memcpy(save->cprev.data<T>() + off * m.H, c.data(), sizeof(T) * static_cast<std::size_t>(n * m.H));
     }
     switch (s.cell) {
       case CellKind::lstm: {
-        mul_wt(n, m.GH, m.Hout, h.data(), m.Hout, w_hh, hh16, hh_packed, T(1), g, m.GH);
-        T* r = proj ? (save ? save->r.data<T>() + off * m.H : scratch.data()) : h.data();
+        mul_wt(n, m.GH, m.Hout, hp, ldhp, w_hh, hh16, hh_packed, T(1), g, m.GH);
+        T* r = proj ? (save ? save->r.data<T>() + off * m.H : scratch.data()) : yt;
         T* tc = save ? save->tc.data<T>() + off * m.H : nullptr;
-        kernels::lstm_forward(n, m.H, g, m.GH, c.data(), m.H, c.data(), m.H, r, m.H, tc, m.H);
-        if (proj) mul_wt(n, m.Hout, m.H, r, m.H, w.w_hr.data<T>(), b16 ? &b16->w_hr : nullptr, T(0), h.data(), m.Hout);
+        kernels::lstm_forward(n, m.H, g, m.GH, c.data(), m.H, c.data(), m.H, r, proj ? m.H : ldy, tc, m.H);
+        if (proj) mul_wt(n, m.Hout, m.H, r, m.H, w.w_hr.data<T>(), b16 ? &b16->w_hr : nullptr, T(0), yt, ldy);
         break;
       }
       case CellKind::rnn_tanh:
       case CellKind::rnn_relu:
-        mul_wt(n, m.GH, m.H, h.data(), m.H, w_hh, hh16, hh_packed, T(1), g, m.GH);
-        kernels::rnn_forward(n, m.H, g, m.GH, s.cell == CellKind::rnn_relu, h.data(), m.H);
+        mul_wt(n, m.GH, m.H, hp, ldhp, w_hh, hh16, hh_packed, T(1), g, m.GH);
+        kernels::rnn_forward(n, m.H, g, m.GH, s.cell == CellKind::rnn_relu, yt, ldy);
         break;
       case CellKind::gru: {
-        mul_wt(n, m.GH, m.H, h.data(), m.H, w_hh, hh16, hh_packed, T(0), hg.data(), m.GH);
+        mul_wt(n, m.GH, m.H, hp, ldhp, w_hh, hh16, hh_packed, T(0), hg.data(), m.GH);
         T* hl = save ? save->aux.data<T>() + off * m.H : scratch.data();
-        kernels::gru_forward(n, m.H, g, m.GH, hg.data(), m.GH, b_hh, hl, m.H, h.data(), m.H, h.data(), m.H);
+        kernels::gru_forward(n, m.H, g, m.GH, hg.data(), m.GH, b_hh, hl, m.H, hp, ldhp, yt, ldy);
         break;
       }
       case CellKind::gru_reset_before: {
-        mul_wt(n, 2 * m.H, m.H, h.data(), m.H, w_hh, hh16, hh_packed, T(0), hg.data(), 2 * m.H);
+        mul_wt(n, 2 * m.H, m.H, hp, ldhp, w_hh, hh16, hh_packed, T(0), hg.data(), 2 * m.H);
         T* rh = save ? save->aux.data<T>() + off * m.H : scratch.data();
-        kernels::gru_rb_stage1(n, m.H, g, m.GH, hg.data(), 2 * m.H, b_hh, h.data(), m.H, rh, m.H);
+        kernels::gru_rb_stage1(n, m.H, g, m.GH, hg.data(), 2 * m.H, b_hh, hp, ldhp, rh, m.H);
         mul_wt(n, m.H, m.H, rh, m.H, w_hh + 2 * m.H * m.H, b16 ? &b16->w_hh_n : nullptr, T(0), scratch2.data(), m.H);
-        kernels::gru_rb_stage2(n, m.H, g, m.GH, scratch2.data(), m.H, b_hh, h.data(), m.H, h.data(), m.H);
+        kernels::gru_rb_stage2(n, m.H, g, m.GH, scratch2.data(), m.H, b_hh, hp, ldhp, yt, ldy);
         break;
       }
     }
-    copy_rows(n, m.Hout, h.data(), m.Hout, y + off * ldy + d * m.Hout, ldy);
+    // Slots that run no further step end here.
+    const I64 n_next = st + 1 < m.T ? p.batch_sizes[d == 0 ? t + 1 : t - 1] : 0;
+    for (I64 sl = std::min(n_next, n); sl < n; ++sl) last_row[static_cast<std::size_t>(sl)] = off + sl;
   }
   for (I64 sl = 0; sl < m.B; ++sl) {
     const I64 b = p.order[sl];
-    std::memcpy(hn + b * m.Hout, &h[sl * m.Hout], sizeof(T) * static_cast<std::size_t>(m.Hout));
+    std::memcpy(hn + b * m.Hout, y + last_row[static_cast<std::size_t>(sl)] * ldy + d * m.Hout,
+                sizeof(T) * static_cast<std::size_t>(m.Hout));
     if (lstm) std::memcpy(cn + b * m.H, &c[sl * m.H], sizeof(T) * static_cast<std::size_t>(m.H));
   }
 }
