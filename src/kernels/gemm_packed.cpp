@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 #include <stdexcept>
+#include <string>
 #include <tuple>
 #include <unordered_map>
 
@@ -73,8 +74,10 @@ Prim& primitive(I64 N, I64 K, I64 m_hint, const memory::desc& packed, I64 M, I64
   Prim p;
   try {
     auto pd = make_pd(M, N, K, lda, ldc, beta, bias, packed);
-    // Another M may want another layout; then this shape keeps using sgemm rather than repacking.
-    if (pd.weights_desc() == packed) {
+    // Another M may want another layout; then this shape keeps using sgemm rather than repacking. Nor is
+    // oneDNN's reference matmul (what it picks for some strided operands) used: it is ~100x slower.
+    const bool reference = std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
+    if (pd.weights_desc() == packed && !reference) {
       p.mm = dnnl::matmul(pd);
       p.a = memory(pd.src_desc(), cpu_engine(), DNNL_MEMORY_NONE);
       p.c = memory(pd.dst_desc(), cpu_engine(), DNNL_MEMORY_NONE);

@@ -160,11 +160,14 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
     if (lstm && proj) save->r = Tensor::empty({m.N, m.H}, dt);
     if (!lstm && s.cell != CellKind::rnn_tanh && s.cell != CellKind::rnn_relu) save->aux = Tensor::empty({m.N, m.H}, dt);
   }
-  // Each step writes h straight into its rows of y, and the next step reads h_{t-1} from there (no copy of
-  // the state per step). Only the initial state lives in `h`: at the first step, and for the reverse direction
-  // of a ragged batch when sequences start (the step has more rows than the one before; the running rows are
-  // copied in beside the new ones' initial states).
+  // One direction: each step writes h straight into its rows of y, and the next step reads h_{t-1} from there
+  // (no copy of the state per step). Only the initial state lives in `h`: at the first step, and for the
+  // reverse direction of a ragged batch when sequences start (the step has more rows than the one before; the
+  // running rows are copied in beside the new ones' initial states). Two directions keep the state in `h` and
+  // copy it into y: their rows of y are strided (2 * H_out), and oneDNN's matmul runs a strided A on its slow
+  // reference path.
   const I64 ldy = m.D * m.Hout;
+  const bool state_in_y = ldy == m.Hout;
   const T* hp = h.data();  // h_{t-1} of the step's n rows, row stride ldhp
   I64 ldhp = m.Hout;
   std::vector<I64> last_row(static_cast<std::size_t>(m.B));  // each slot's final row of y (for h_n)
@@ -178,7 +181,7 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
       if (!save) chunk_row0 = r0;
       project(r0, r1 - r0, xg + (r0 - chunk_row0) * m.GH);
     }
-    if (st > 0) {
+    if (st > 0 && state_in_y) {
       const I64 tp = d == 0 ? t - 1 : t + 1, n_prev = p.batch_sizes[tp];
       const T* y_prev = y + p.offsets[tp] * ldy + d * m.Hout;
       if (n <= n_prev) {
@@ -189,7 +192,9 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
       }
     }
     T* g = xg + (off - chunk_row0) * m.GH;
-    T* yt = y + off * ldy + d * m.Hout;
+    T* const yt = y + off * ldy + d * m.Hout;
+    T* const ht = state_in_y ? yt : h.data();  // where this step's h goes
+    const I64 ldht = state_in_y ? ldy : m.Hout;
     if (save) {
       copy_rows(n, m.Hout, hp, ldhp, save->hprev.data<T>() + off * m.Hout, m.Hout);
       if (lstm) std::memcpy(save->cprev.data<T>() + off * m.H, c.data(), sizeof(T) * static_cast<std::size_t>(n * m.H));
@@ -197,21 +202,21 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
     switch (s.cell) {
       case CellKind::lstm: {
         mul_wt(n, m.GH, m.Hout, hp, ldhp, w_hh, hh16, hh_packed, T(1), g, m.GH);
-        T* r = proj ? (save ? save->r.data<T>() + off * m.H : scratch.data()) : yt;
+        T* r = proj ? (save ? save->r.data<T>() + off * m.H : scratch.data()) : ht;
         T* tc = save ? save->tc.data<T>() + off * m.H : nullptr;
-        kernels::lstm_forward(n, m.H, g, m.GH, c.data(), m.H, c.data(), m.H, r, proj ? m.H : ldy, tc, m.H);
-        if (proj) mul_wt(n, m.Hout, m.H, r, m.H, w.w_hr.data<T>(), b16 ? &b16->w_hr : nullptr, T(0), yt, ldy);
+        kernels::lstm_forward(n, m.H, g, m.GH, c.data(), m.H, c.data(), m.H, r, proj ? m.H : ldht, tc, m.H);
+        if (proj) mul_wt(n, m.Hout, m.H, r, m.H, w.w_hr.data<T>(), b16 ? &b16->w_hr : nullptr, T(0), ht, ldht);
         break;
       }
       case CellKind::rnn_tanh:
       case CellKind::rnn_relu:
         mul_wt(n, m.GH, m.H, hp, ldhp, w_hh, hh16, hh_packed, T(1), g, m.GH);
-        kernels::rnn_forward(n, m.H, g, m.GH, s.cell == CellKind::rnn_relu, yt, ldy);
+        kernels::rnn_forward(n, m.H, g, m.GH, s.cell == CellKind::rnn_relu, ht, ldht);
         break;
       case CellKind::gru: {
         mul_wt(n, m.GH, m.H, hp, ldhp, w_hh, hh16, hh_packed, T(0), hg.data(), m.GH);
         T* hl = save ? save->aux.data<T>() + off * m.H : scratch.data();
-        kernels::gru_forward(n, m.H, g, m.GH, hg.data(), m.GH, b_hh, hl, m.H, hp, ldhp, yt, ldy);
+        kernels::gru_forward(n, m.H, g, m.GH, hg.data(), m.GH, b_hh, hl, m.H, hp, ldhp, ht, ldht);
         break;
       }
       case CellKind::gru_reset_before: {
@@ -219,18 +224,19 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
         T* rh = save ? save->aux.data<T>() + off * m.H : scratch.data();
         kernels::gru_rb_stage1(n, m.H, g, m.GH, hg.data(), 2 * m.H, b_hh, hp, ldhp, rh, m.H);
         mul_wt(n, m.H, m.H, rh, m.H, w_hh + 2 * m.H * m.H, b16 ? &b16->w_hh_n : nullptr, T(0), scratch2.data(), m.H);
-        kernels::gru_rb_stage2(n, m.H, g, m.GH, scratch2.data(), m.H, b_hh, hp, ldhp, yt, ldy);
+        kernels::gru_rb_stage2(n, m.H, g, m.GH, scratch2.data(), m.H, b_hh, hp, ldhp, ht, ldht);
         break;
       }
     }
+    if (!state_in_y) copy_rows(n, m.Hout, h.data(), m.Hout, yt, ldy);
     // Slots that run no further step end here.
     const I64 n_next = st + 1 < m.T ? p.batch_sizes[d == 0 ? t + 1 : t - 1] : 0;
     for (I64 sl = std::min(n_next, n); sl < n; ++sl) last_row[static_cast<std::size_t>(sl)] = off + sl;
   }
   for (I64 sl = 0; sl < m.B; ++sl) {
     const I64 b = p.order[sl];
-    std::memcpy(hn + b * m.Hout, y + last_row[static_cast<std::size_t>(sl)] * ldy + d * m.Hout,
-                sizeof(T) * static_cast<std::size_t>(m.Hout));
+    const T* h_end = state_in_y ? y + last_row[static_cast<std::size_t>(sl)] * ldy : &h[sl * m.Hout];
+    std::memcpy(hn + b * m.Hout, h_end, sizeof(T) * static_cast<std::size_t>(m.Hout));
     if (lstm) std::memcpy(cn + b * m.H, &c[sl * m.H], sizeof(T) * static_cast<std::size_t>(m.H));
   }
 }
