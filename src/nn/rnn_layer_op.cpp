@@ -1,6 +1,7 @@
 // Forward and BPTT of one recurrent layer over a packed batch (see packing.hpp for the layout).
-// Per direction: one GEMM projects every step's input at once (x W_ih^T + bias); then per step only
-// the recurrent product h W_hh^T on the rows still running, followed by the fused pointwise kernel.
+// Per direction: the input projection (x W_ih^T + bias) runs as GEMMs over a few steps' rows at a time, just
+// ahead of those steps; per step only the recurrent product h W_hh^T on the rows still running, followed by
+// the fused pointwise kernel.
 // Backward mirrors it: per step the pointwise backward and dh W_hh; the weight gradients are one
 // large GEMM each over all steps at the end.
 #include "nn/rnn_layer_op.hpp"
