@@ -162,13 +162,12 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
     if (!lstm && s.cell != CellKind::rnn_tanh && s.cell != CellKind::rnn_relu) save->aux = Tensor::empty({m.N, m.H}, dt);
   }
   // One direction: each step writes h straight into its rows of y, and the next step reads h_{t-1} from there
-  // (no copy of the state per step). Only the initial state lives in `h`: at the first step, and for the
-  // reverse direction of a ragged batch when sequences start (the step has more rows than the one before; the
-  // running rows are copied in beside the new ones' initial states). Two directions keep the state in `h` and
-  // copy it into y: their rows of y are strided (2 * H_out), and oneDNN's matmul runs a strided A on its slow
-  // reference path.
+  // (no copy of the state per step; it runs forward in time, so a step's rows are a prefix of the previous
+  // step's). Only the initial state, read by the first step, lives in `h`. Two directions keep the state in `h`
+  // and copy it into y: their rows of y are strided (2 * H_out), and oneDNN's matmul runs a strided A on its
+  // slow reference path.
   const I64 ldy = m.D * m.Hout;
-  const bool state_in_y = ldy == m.Hout;
+  const bool state_in_y = m.D == 1;  // then d == 0
   const T* hp = h.data();  // h_{t-1} of the step's n rows, row stride ldhp
   I64 ldhp = m.Hout;
   std::vector<I64> last_row(static_cast<std::size_t>(m.B));  // each slot's final row of y (for h_n)
@@ -182,16 +181,7 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
       if (!save) chunk_row0 = r0;
       project(r0, r1 - r0, xg + (r0 - chunk_row0) * m.GH);
     }
-    if (st > 0 && state_in_y) {
-      const I64 tp = d == 0 ? t - 1 : t + 1, n_prev = p.batch_sizes[tp];
-      const T* y_prev = y + p.offsets[tp] * ldy + d * m.Hout;
-      if (n <= n_prev) {
-        hp = y_prev, ldhp = ldy;
-      } else {
-        copy_rows(n_prev, m.Hout, y_prev, ldy, h.data(), m.Hout);
-        hp = h.data(), ldhp = m.Hout;
-      }
-    }
+    if (st > 0 && state_in_y) hp = y + p.offsets[t - 1] * ldy, ldhp = ldy;
     T* g = xg + (off - chunk_row0) * m.GH;
     T* const yt = y + off * ldy + d * m.Hout;
     T* const ht = state_in_y ? yt : h.data();  // where this step's h goes
