@@ -170,7 +170,6 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
   const bool state_in_y = m.D == 1;  // then d == 0
   const T* hp = h.data();  // h_{t-1} of the step's n rows, row stride ldhp
   I64 ldhp = m.Hout;
-  std::vector<I64> last_row(static_cast<std::size_t>(m.B));  // each slot's final row of y (for h_n)
 
   for (I64 st = 0; st < m.T; ++st) {
     const I64 t = d == 0 ? st : m.T - 1 - st;
@@ -220,13 +219,11 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
       }
     }
     if (!state_in_y) copy_rows(n, m.Hout, h.data(), m.Hout, yt, ldy);
-    // Slots that run no further step end here.
-    const I64 n_next = st + 1 < m.T ? p.batch_sizes[d == 0 ? t + 1 : t - 1] : 0;
-    for (I64 sl = std::min(n_next, n); sl < n; ++sl) last_row[static_cast<std::size_t>(sl)] = off + sl;
   }
   for (I64 sl = 0; sl < m.B; ++sl) {
     const I64 b = p.order[sl];
-    const T* h_end = state_in_y ? y + last_row[static_cast<std::size_t>(sl)] * ldy : &h[sl * m.Hout];
+    // In y, slot sl's final h is its row of the item's last step.
+    const T* h_end = state_in_y ? y + (p.offsets[p.lengths[b] - 1] + sl) * ldy : &h[sl * m.Hout];
     std::memcpy(hn + b * m.Hout, h_end, sizeof(T) * static_cast<std::size_t>(m.Hout));
     if (lstm) std::memcpy(cn + b * m.H, &c[sl * m.H], sizeof(T) * static_cast<std::size_t>(m.H));
   }
