@@ -13,8 +13,9 @@ void crf_exp_shifted(const double* x, double m, std::int64_t n, double* out);
 /// out[i] = c + log(s[i]) for i < n (s[i] > 0).
 void crf_log_offset(const double* s, double c, std::int64_t n, double* out);
 
-/// out[j] = sum_i w[i] * M[i * N + j]   w: (K)  M: (K, N)  out: (N), not aliasing w or M.
-void crf_vecmat(const double* w, const double* M, std::int64_t K, std::int64_t N, double* out);
+/// out = W M: out[r * N + j] = sum_i W[r * K + i] * M[i * N + j]   W: (n, K)  M: (K, N)  out: (n, N), not
+/// aliasing W or M. The sum runs over i in order with fused multiply-adds, for every n.
+void crf_matmul(std::int64_t n, const double* W, const double* M, std::int64_t K, std::int64_t N, double* out);
 
 /// G += R^T C   R: (n, K)  C: (n, N)  G: (K, N): the sum over n rows of the outer products r c^T.
 void crf_add_outer(std::int64_t n, const double* R, const double* C, std::int64_t K, std::int64_t N, double* G);

@@ -98,8 +98,9 @@ Problem make_problem(const CRFArgs& a, const std::string& op) {
 // log-space products with the transition matrix. Fast path in exp space (K^2 multiply-adds, no exp per
 // pair): sum_i exp(x_i + A_ij) = exp(m + Amax) sum_i exp(x_i - m) exp(A_ij - Amax). A sum that comes out
 // tiny may have lost underflowed terms that matter, so that entry is redone exactly in log space.
-// The exp-space product is a vector-matrix product over rows of EA (forward) or of its transpose
-// (backward), both stored so that the SIMD kernel reads rows.
+// The exp-space product is a matrix product with EA (forward) or its transpose (backward), both stored so
+// that the SIMD kernel reads rows, for the rows of all items at one time step together: one pass over the
+// K x K matrix serves several items.
 struct LogTransitions {
   std::int64_t K = 0;
   std::vector<double> A, EA;  // EA = exp(A - Amax), 0 where forbidden
@@ -108,7 +109,7 @@ struct LogTransitions {
   static constexpr double kTiny = 1e-280;
 
   explicit LogTransitions(const std::vector<double>& a, std::int64_t k)
-      : K(k), A(a), EA(a.size(), 0.0), AT(a.size()), EAT(a.size()), w_(static_cast<std::size_t>(k)), s_(static_cast<std::size_t>(k)) {
+      : K(k), A(a), EA(a.size(), 0.0), AT(a.size()), EAT(a.size()) {
     double m = kNegInf;
     for (double v : A) m = std::max(m, v);
     Amax = m == kNegInf ? 0.0 : m;
@@ -119,31 +120,53 @@ struct LogTransitions {
         EAT[static_cast<std::size_t>(j * K + i)] = EA[static_cast<std::size_t>(i * K + j)];
       }
   }
-  // out[j] = log sum_i exp(x[i] + A[i, j])
-  void forward(const double* x, double* out) const { apply(x, out, EA, A); }
-  // out[i] = log sum_j exp(A[i, j] + x[j])
-  void backward(const double* x, double* out) const { apply(x, out, EAT, AT); }
+  // For each of the n rows r: out[r][j] = log sum_i exp(x[r][i] + A[i, j])
+  void forward(std::size_t n, const double* const* x, double* const* out) const { apply(n, x, out, EA, A); }
+  // For each of the n rows r: out[r][i] = log sum_j exp(A[i, j] + x[r][j])
+  void backward(std::size_t n, const double* const* x, double* const* out) const { apply(n, x, out, EAT, AT); }
 
  private:
-  mutable std::vector<double> w_, s_;  // scratch (K)
+  mutable std::vector<double> w_, s_, m_;  // scratch: (rows, K), (rows, K), (rows)
+  mutable std::vector<std::size_t> live_;  // the rows with a finite maximum
 
-  // out[j] = log sum_i exp(x[i] + a[i, j]) with ea = exp(a - Amax); a is A (fwd) or its transpose.
-  void apply(const double* x, double* out, const std::vector<double>& ea, const std::vector<double>& a) const {
-    double m = kNegInf;
-    for (std::int64_t i = 0; i < K; ++i) m = std::max(m, x[i]);
-    if (m == kNegInf) {
-      std::fill(out, out + K, kNegInf);
-      return;
+  // out[r][j] = log sum_i exp(x[r][i] + a[i, j]) with ea = exp(a - Amax); a is A (fwd) or its transpose.
+  void apply(std::size_t n, const double* const* x, double* const* out, const std::vector<double>& ea, const std::vector<double>& a) const {
+    const auto Ks = static_cast<std::size_t>(K);
+    w_.resize(n * Ks), s_.resize(n * Ks), m_.resize(n), live_.clear();
+    for (std::size_t r = 0; r < n; ++r) {
+      double m = kNegInf;
+      for (std::int64_t i = 0; i < K; ++i) m = std::max(m, x[r][i]);
+      if (m == kNegInf) {
+        std::fill(out[r], out[r] + K, kNegInf);
+        continue;
+      }
+      m_[live_.size()] = m;
+      kernels::crf_exp_shifted(x[r], m, K, &w_[live_.size() * Ks]);
+      live_.push_back(r);
     }
-    kernels::crf_exp_shifted(x, m, K, w_.data());
-    kernels::crf_vecmat(w_.data(), ea.data(), K, K, s_.data());
-    kernels::crf_log_offset(s_.data(), m + Amax, K, out);
-    for (std::int64_t j = 0; j < K; ++j) {
-      if (s_[static_cast<std::size_t>(j)] > kTiny) continue;
-      for (std::int64_t i = 0; i < K; ++i) w_[static_cast<std::size_t>(i)] = x[i] + a[static_cast<std::size_t>(i * K + j)];
-      out[j] = log_sum_exp(w_.data(), K);  // w_ is free after the product: scratch for the terms
+    kernels::crf_matmul(static_cast<std::int64_t>(live_.size()), w_.data(), ea.data(), K, K, s_.data());
+    for (std::size_t l = 0; l < live_.size(); ++l) {
+      const double* xr = x[live_[l]];
+      double* o = out[live_[l]];
+      const double* s = &s_[l * Ks];
+      kernels::crf_log_offset(s, m_[l] + Amax, K, o);
+      for (std::int64_t j = 0; j < K; ++j) {
+        if (s[j] > kTiny) continue;
+        double* terms = &w_[l * Ks];  // this row of w_ is free after the product: scratch for the terms
+        for (std::int64_t i = 0; i < K; ++i) terms[i] = xr[i] + a[static_cast<std::size_t>(i * K + j)];
+        o[j] = log_sum_exp(terms, K);
+      }
     }
   }
+};
+
+// The rows of the items that are still running at one step: inputs and outputs of LogTransitions.
+struct StepRows {
+  std::vector<const double*> in;
+  std::vector<double*> out;
+  std::vector<std::int64_t> items;
+  void clear() { in.clear(), out.clear(), items.clear(); }
+  void add(std::int64_t b, const double* x, double* o) { items.push_back(b), in.push_back(x), out.push_back(o); }
 };
 
 struct CRFNode : autograd::Node {
@@ -166,7 +189,24 @@ std::vector<Tensor> CRFNode::backward(const std::vector<Tensor>& g) {
   std::vector<double> de(pb.e.size(), 0.0), ds(Ks, 0.0), df(Ks, 0.0), dA(Ks * Ks, 0.0);
   const std::vector<double> gv = g[0].to_double_vector();
   const bool want_A = needs_grad(3);
-  std::vector<double> beta(static_cast<std::size_t>(T) * Ks), v(Ks), p(Ks);
+  std::vector<double> v(Ks), p(Ks);
+  // beta of every item (B, T, K), from the end, the items still running at step t together
+  std::vector<double> beta(static_cast<std::size_t>(B * T) * Ks), vs(static_cast<std::size_t>(B) * Ks);
+  for (std::int64_t b = 0; b < B; ++b)
+    std::copy(pb.f.begin(), pb.f.end(), &beta[static_cast<std::size_t>(b * T + pb.len[static_cast<std::size_t>(b)] - 1) * Ks]);
+  StepRows rows_t;
+  for (std::int64_t t = T - 2; t >= 0; --t) {
+    rows_t.clear();
+    for (std::int64_t b = 0; b < B; ++b) {
+      if (pb.len[static_cast<std::size_t>(b)] <= t + 1) continue;
+      const double* e1 = pb.row(t + 1, b);
+      const double* be1 = &beta[static_cast<std::size_t>(b * T + t + 1) * Ks];
+      double* vb = &vs[rows_t.items.size() * Ks];
+      for (std::int64_t j = 0; j < K; ++j) vb[j] = e1[j] + be1[j];
+      rows_t.add(b, vb, &beta[static_cast<std::size_t>(b * T + t) * Ks]);
+    }
+    lt.backward(rows_t.in.size(), rows_t.in.data(), rows_t.out.data());
+  }
   // Fast-path pairwise marginals factor as P(i, j) = EA_ij * r_i * c_j: the rows r (times u S) and c of a
   // sentence are stacked and summed as R^T C into G, and dA gets EA * G once at the end.
   std::vector<double> R, C, G;
@@ -177,14 +217,7 @@ std::vector<Tensor> CRFNode::backward(const std::vector<Tensor>& g) {
     const double* al = &alpha[static_cast<std::size_t>(b * T) * Ks];
     const double lz = logZ[static_cast<std::size_t>(b)];
     const std::int64_t* y = tags.empty() ? nullptr : &tags[static_cast<std::size_t>(b * T)];
-    // beta, from the end
-    double* be = beta.data();
-    std::copy(pb.f.begin(), pb.f.end(), be + (L - 1) * K);
-    for (std::int64_t t = L - 2; t >= 0; --t) {
-      const double* e1 = pb.row(t + 1, b);
-      for (std::int64_t j = 0; j < K; ++j) v[static_cast<std::size_t>(j)] = e1[j] + be[(t + 1) * K + j];
-      lt.backward(v.data(), be + t * K);
-    }
+    const double* be = &beta[static_cast<std::size_t>(b * T) * Ks];
     // unary marginals -> emissions, start, end
     for (std::int64_t t = 0; t < L; ++t) {
       for (std::int64_t k = 0; k < K; ++k) p[static_cast<std::size_t>(k)] = al[t * K + k] + be[t * K + k];
@@ -303,16 +336,26 @@ Tensor crf_nll(const CRFArgs& a, const Tensor& tags, CRFReduction reduction) {
   const std::int64_t T = pb.T, B = pb.B, K = pb.K;
   std::vector<double> alpha(static_cast<std::size_t>(B * T * K), kNegInf), logZ(static_cast<std::size_t>(B)),
       values(static_cast<std::size_t>(B)), last(static_cast<std::size_t>(K));
+  // alpha, the items still running at step t together
   for (std::int64_t b = 0; b < B; ++b) {
-    const std::int64_t L = pb.len[static_cast<std::size_t>(b)];
     double* al = &alpha[static_cast<std::size_t>(b * T * K)];
     const double* e0 = pb.row(0, b);
     for (std::int64_t k = 0; k < K; ++k) al[k] = pb.s[static_cast<std::size_t>(k)] + e0[k];
-    for (std::int64_t t = 1; t < L; ++t) {
-      lt.forward(al + (t - 1) * K, al + t * K);
-      const double* et = pb.row(t, b);
-      for (std::int64_t k = 0; k < K; ++k) al[t * K + k] += et[k];
+  }
+  StepRows rows_t;
+  for (std::int64_t t = 1; t < T; ++t) {
+    rows_t.clear();
+    for (std::int64_t b = 0; b < B; ++b)
+      if (pb.len[static_cast<std::size_t>(b)] > t) rows_t.add(b, &alpha[static_cast<std::size_t>((b * T + t - 1) * K)], &alpha[static_cast<std::size_t>((b * T + t) * K)]);
+    lt.forward(rows_t.in.size(), rows_t.in.data(), rows_t.out.data());
+    for (std::size_t r = 0; r < rows_t.items.size(); ++r) {
+      const double* et = pb.row(t, rows_t.items[r]);
+      for (std::int64_t k = 0; k < K; ++k) rows_t.out[r][k] += et[k];
     }
+  }
+  for (std::int64_t b = 0; b < B; ++b) {
+    const std::int64_t L = pb.len[static_cast<std::size_t>(b)];
+    const double* al = &alpha[static_cast<std::size_t>(b * T * K)];
     for (std::int64_t k = 0; k < K; ++k) last[static_cast<std::size_t>(k)] = al[(L - 1) * K + k] + pb.f[static_cast<std::size_t>(k)];
     const double lz = log_sum_exp(last.data(), K);
     if (lz == kNegInf)

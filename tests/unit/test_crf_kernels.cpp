@@ -15,7 +15,7 @@ namespace birnn::kernels {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-const std::vector<std::int64_t> kSizes{1, 3, 7, 8, 9, 16, 17, 31, 33, 188};
+const std::vector<std::int64_t> kSizes{1, 3, 7, 8, 9, 16, 17, 31, 33, 63, 100, 188};
 
 std::vector<double> rnd(std::int64_t n, std::mt19937& g, double lo, double hi) {
   std::uniform_real_distribution<double> u(lo, hi);
@@ -63,16 +63,17 @@ TEST(CrfKernels, LogOffsetMatchesReference) {
   }
 }
 
-TEST(CrfKernels, VecmatMatchesReference) {
+TEST(CrfKernels, MatmulMatchesReference) {
   std::mt19937 g(3);
-  for (std::int64_t K : {1, 5, 188})
-    for (std::int64_t N : kSizes) {
-      auto w = rnd(K, g, 0, 1), M = rnd(K * N, g, 0, 1);
-      std::vector<double> got(static_cast<std::size_t>(N)), want(static_cast<std::size_t>(N));
-      crf_vecmat(w.data(), M.data(), K, N, got.data());
-      ref::crf_vecmat(w.data(), M.data(), K, N, want.data());
-      for (std::int64_t j = 0; j < N; ++j) expect_rel(got[static_cast<std::size_t>(j)], want[static_cast<std::size_t>(j)], 1e-14, "vecmat", j);
-    }
+  for (std::int64_t n : {1, 3, 4, 5, 9})  // blocks of 4 rows and the rows left over
+    for (std::int64_t K : {1, 5, 188})
+      for (std::int64_t N : kSizes) {
+        auto W = rnd(n * K, g, 0, 1), M = rnd(K * N, g, 0, 1);
+        std::vector<double> got(static_cast<std::size_t>(n * N)), want(static_cast<std::size_t>(n * N));
+        crf_matmul(n, W.data(), M.data(), K, N, got.data());
+        ref::crf_matmul(n, W.data(), M.data(), K, N, want.data());
+        for (std::int64_t j = 0; j < n * N; ++j) expect_rel(got[static_cast<std::size_t>(j)], want[static_cast<std::size_t>(j)], 1e-14, "matmul", j);
+      }
 }
 
 TEST(CrfKernels, AddOuterMatchesReference) {

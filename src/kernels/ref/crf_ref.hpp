@@ -17,13 +17,14 @@ inline void crf_log_offset(const double* s, double c, std::int64_t n, double* ou
   for (std::int64_t i = 0; i < n; ++i) out[i] = c + std::log(s[i]);
 }
 
-// w: (K)  M: (K, N)  out: (N)
-inline void crf_vecmat(const double* w, const double* M, std::int64_t K, std::int64_t N, double* out) {
-  for (std::int64_t j = 0; j < N; ++j) {
-    double s = 0;
-    for (std::int64_t i = 0; i < K; ++i) s += w[i] * M[i * N + j];
-    out[j] = s;
-  }
+// W: (n, K)  M: (K, N)  out: (n, N)
+inline void crf_matmul(std::int64_t n, const double* W, const double* M, std::int64_t K, std::int64_t N, double* out) {
+  for (std::int64_t r = 0; r < n; ++r)
+    for (std::int64_t j = 0; j < N; ++j) {
+      double s = 0;
+      for (std::int64_t i = 0; i < K; ++i) s += W[r * K + i] * M[i * N + j];
+      out[r * N + j] = s;
+    }
 }
 
 // R: (n, K)  C: (n, N)  G: (K, N)

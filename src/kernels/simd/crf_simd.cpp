@@ -1,6 +1,6 @@
 // SIMD versions of the CRF kernels (kernels/crf_kernels.hpp; definitions in ref/crf_ref.hpp), float64 with
-// Highway's runtime dispatch. The products read each row of the K x N matrix once per call and keep the
-// outputs of a block of columns in registers; exp and log use Highway's vector versions. A tail shorter than
+// Highway's runtime dispatch. The products read each row of the K x N matrix once per block of rows and
+// columns and keep that block's outputs in registers; exp and log use Highway's vector versions. A tail shorter than
 // a vector goes through a padded buffer so that every element takes the same code path.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/simd/crf_simd.cpp"
@@ -49,32 +49,49 @@ void LogOffset(const double* s, double c, I64 n, double* out) {
   Map(s, n, out, 1.0, [&](hn::Vec<D> v) { return hn::Add(vc, hn::Log(d, v)); });
 }
 
-// Columns j0 .. j0 + V*L - 1 of w^T M, V vectors of accumulators.
-template <int V>
-HWY_INLINE void VecmatBlock(const double* w, const double* M, I64 K, I64 N, I64 j0, double* out) {
+// Rows r0 .. r0 + RI - 1, columns j0 .. j0 + V*L - 1 of W M: each row of M is loaded once for RI rows
+// of W (the product is bound by reading M, 283 KB at K = 188, from L2, when it is done one row at a time).
+template <int RI, int V>
+HWY_INLINE void MatmulBlock(const double* W, const double* M, I64 K, I64 N, I64 r0, I64 j0, double* out) {
   const D d;
   const I64 L = static_cast<I64>(hn::Lanes(d));
-  hn::Vec<D> acc[V];
-  for (int v = 0; v < V; ++v) acc[v] = hn::Zero(d);
+  hn::Vec<D> acc[RI][V];
+  for (int r = 0; r < RI; ++r)
+    for (int v = 0; v < V; ++v) acc[r][v] = hn::Zero(d);
   for (I64 i = 0; i < K; ++i) {
-    const auto wi = hn::Set(d, w[i]);
-    const double* row = M + i * N + j0;
-    for (int v = 0; v < V; ++v) acc[v] = hn::MulAdd(wi, hn::LoadU(d, row + v * L), acc[v]);
+    hn::Vec<D> m[V];
+    for (int v = 0; v < V; ++v) m[v] = hn::LoadU(d, M + i * N + j0 + v * L);
+    for (int r = 0; r < RI; ++r) {
+      const auto w = hn::Set(d, W[(r0 + r) * K + i]);
+      for (int v = 0; v < V; ++v) acc[r][v] = hn::MulAdd(w, m[v], acc[r][v]);
+    }
   }
-  for (int v = 0; v < V; ++v) hn::StoreU(acc[v], d, out + j0 + v * L);
+  for (int r = 0; r < RI; ++r)
+    for (int v = 0; v < V; ++v) hn::StoreU(acc[r][v], d, out + (r0 + r) * N + j0 + v * L);
 }
 
-void Vecmat(const double* w, const double* M, I64 K, I64 N, double* out) {
+template <int RI>
+HWY_INLINE void MatmulRows(const double* W, const double* M, I64 K, I64 N, I64 r0, double* out) {
   const D d;
   const I64 L = static_cast<I64>(hn::Lanes(d));
   I64 j = 0;
-  for (; j + 4 * L <= N; j += 4 * L) VecmatBlock<4>(w, M, K, N, j, out);
-  for (; j + L <= N; j += L) VecmatBlock<1>(w, M, K, N, j, out);
-  for (; j < N; ++j) {
-    double s = 0;
-    for (I64 i = 0; i < K; ++i) s += w[i] * M[i * N + j];
-    out[j] = s;
-  }
+  // RI * 4 (or, for one row, 8) chains of fused multiply-adds keep both FMA pipes busy.
+  if constexpr (RI == 1)
+    for (; j + 8 * L <= N; j += 8 * L) MatmulBlock<1, 8>(W, M, K, N, r0, j, out);
+  for (; j + 4 * L <= N; j += 4 * L) MatmulBlock<RI, 4>(W, M, K, N, r0, j, out);
+  for (; j + L <= N; j += L) MatmulBlock<RI, 1>(W, M, K, N, r0, j, out);
+  for (; j < N; ++j)
+    for (int r = 0; r < RI; ++r) {
+      double s = 0;
+      for (I64 i = 0; i < K; ++i) s += W[(r0 + r) * K + i] * M[i * N + j];
+      out[(r0 + r) * N + j] = s;
+    }
+}
+
+void Matmul(I64 n, const double* W, const double* M, I64 K, I64 N, double* out) {
+  I64 r = 0;
+  for (; r + 4 <= n; r += 4) MatmulRows<4>(W, M, K, N, r, out);
+  for (; r < n; ++r) MatmulRows<1>(W, M, K, N, r, out);
 }
 
 // Rows i0 .. i0 + RI - 1 and V vectors of columns from j0 of G += R^T C.
@@ -118,35 +135,52 @@ void AddOuter(I64 n, const double* R, const double* C, I64 K, I64 N, double* G) 
   for (; i < K; ++i) OuterRows<1>(n, R, C, K, N, i, G);
 }
 
-// Columns j0 .. j0 + L - 1 of the max-plus product; arg is carried as a double (exact for any tag id).
+// Columns j0 .. j0 + V*L - 1 of the max-plus product; arg is carried as a double (exact for any tag id).
+// V independent vectors hide the compare-and-select latency that one running maximum is bound by. The
+// last block may be partial (`width` columns of its last vector): its rows are read whole, running into
+// the next row, which is harmless because the extra lanes are never stored; only the matrix's last row is
+// copied to a buffer so as not to read past its end.
+template <int V>
 HWY_INLINE void MaxplusBlock(const double* x, const double* A, I64 K, I64 N, I64 j0, I64 width, double* best, I64* arg) {
   const D d;
   const I64 L = static_cast<I64>(hn::Lanes(d));
-  HWY_ALIGN double col[kMaxLanes], bv[kMaxLanes], av[kMaxLanes];
-  auto m = hn::Set(d, -HUGE_VAL);
-  auto a = hn::Zero(d);
+  hn::Vec<D> m[V], a[V];
+  for (int v = 0; v < V; ++v) m[v] = hn::Set(d, -HUGE_VAL), a[v] = hn::Zero(d);
+  HWY_ALIGN double last[kMaxLanes * V];
+  const bool partial = width < V * L;
   for (I64 i = 0; i < K; ++i) {
-    hn::Vec<D> row;
-    if (width == L) {
-      row = hn::LoadU(d, A + i * N + j0);
-    } else {  // the last, partial block: padded with -inf, never chosen
-      for (I64 k = 0; k < L; ++k) col[k] = k < width ? A[i * N + j0 + k] : -HUGE_VAL;
-      row = hn::Load(d, col);
+    const double* row = A + i * N + j0;
+    if (partial && i == K - 1) {
+      for (I64 k = 0; k < V * L; ++k) last[k] = k < width ? row[k] : 0.0;
+      row = last;
     }
-    const auto v = hn::Add(hn::Set(d, x[i]), row);
-    const auto gt = hn::Gt(v, m);
-    m = hn::IfThenElse(gt, v, m);
-    a = hn::IfThenElse(gt, hn::Set(d, static_cast<double>(i)), a);
+    const auto xi = hn::Set(d, x[i]);
+    const auto vi = hn::Set(d, static_cast<double>(i));
+    for (int v = 0; v < V; ++v) {
+      const auto s = hn::Add(xi, hn::LoadU(d, row + v * L));
+      const auto gt = hn::Gt(s, m[v]);
+      m[v] = hn::IfThenElse(gt, s, m[v]);
+      a[v] = hn::IfThenElse(gt, vi, a[v]);
+    }
   }
-  hn::Store(m, d, bv);
-  hn::Store(a, d, av);
+  HWY_ALIGN double bv[kMaxLanes * V], av[kMaxLanes * V];
+  for (int v = 0; v < V; ++v) hn::Store(m[v], d, bv + v * L), hn::Store(a[v], d, av + v * L);
   for (I64 k = 0; k < width; ++k) best[j0 + k] = bv[k], arg[j0 + k] = static_cast<I64>(av[k]);
 }
 
 void Maxplus(const double* x, const double* A, I64 K, I64 N, double* best, I64* arg) {
   const D d;
   const I64 L = static_cast<I64>(hn::Lanes(d));
-  for (I64 j = 0; j < N; j += L) MaxplusBlock(x, A, K, N, j, N - j < L ? N - j : L, best, arg);
+  I64 j = 0;
+  for (; j + 4 * L <= N; j += 4 * L) MaxplusBlock<4>(x, A, K, N, j, 4 * L, best, arg);
+  const I64 rest = N - j;  // fewer than 4 whole vectors: 1 to 4 vectors, the last one possibly partial
+  switch ((rest + L - 1) / L) {
+    case 4: MaxplusBlock<4>(x, A, K, N, j, rest, best, arg); break;
+    case 3: MaxplusBlock<3>(x, A, K, N, j, rest, best, arg); break;
+    case 2: MaxplusBlock<2>(x, A, K, N, j, rest, best, arg); break;
+    case 1: MaxplusBlock<1>(x, A, K, N, j, rest, best, arg); break;
+    default: break;
+  }
 }
 
 }  // namespace birnn::kernels::HWY_NAMESPACE
@@ -156,14 +190,14 @@ HWY_AFTER_NAMESPACE();
 namespace birnn::kernels {
 HWY_EXPORT(ExpShifted);
 HWY_EXPORT(LogOffset);
-HWY_EXPORT(Vecmat);
+HWY_EXPORT(Matmul);
 HWY_EXPORT(AddOuter);
 HWY_EXPORT(Maxplus);
 
 void crf_exp_shifted(const double* x, double m, std::int64_t n, double* out) { HWY_DYNAMIC_DISPATCH(ExpShifted)(x, m, n, out); }
 void crf_log_offset(const double* s, double c, std::int64_t n, double* out) { HWY_DYNAMIC_DISPATCH(LogOffset)(s, c, n, out); }
-void crf_vecmat(const double* w, const double* M, std::int64_t K, std::int64_t N, double* out) {
-  HWY_DYNAMIC_DISPATCH(Vecmat)(w, M, K, N, out);
+void crf_matmul(std::int64_t n, const double* W, const double* M, std::int64_t K, std::int64_t N, double* out) {
+  HWY_DYNAMIC_DISPATCH(Matmul)(n, W, M, K, N, out);
 }
 void crf_add_outer(std::int64_t n, const double* R, const double* C, std::int64_t K, std::int64_t N, double* G) {
   HWY_DYNAMIC_DISPATCH(AddOuter)(n, R, C, K, N, G);
