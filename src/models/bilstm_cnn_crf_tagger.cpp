@@ -254,14 +254,15 @@ Tensor BiLSTMCNNCRFTagger::char_features(const Tensor& words, const Tensor& char
                      shape_str(char_lengths.shape()) + (char_lengths.dtype() == DType::i64 ? "" : " (not int64)"));
 
   // The real words, in (b, t) order, and their character counts.
+  const std::int64_t* given_len = char_lengths.defined() ? char_lengths.data<std::int64_t>() : nullptr;
   std::vector<std::int64_t> where, clen;
   std::int64_t max_len = 1;
   for (std::int64_t b = 0; b < bt.B; ++b)
     for (std::int64_t t = 0; t < bt.len[static_cast<std::size_t>(b)]; ++t) {
       const std::int64_t w = b * bt.T + t;
       std::int64_t n = 0;
-      if (char_lengths.defined()) {
-        n = char_lengths.data<std::int64_t>()[w];
+      if (given_len) {
+        n = given_len[w];
         if (n < 1 || n > C)
           throw ShapeError("BiLSTMCNNCRFTagger: char_lengths" + pos(b, t) + " = " + num(n) + " is outside 1.." + num(C));
       } else {
