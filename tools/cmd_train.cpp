@@ -28,7 +28,7 @@ const char* kHelp =
     "model:  --cell rnn|lstm|gru  --bidirectional | --unidirectional  --layers N  --hidden N\n"
     "        --embedding N  --dropout P\n"
     "train:  --optimizer adam|adamw|sgd  --lr X  --batch N  --epochs N  --clip X (0 = off)  --seed N\n"
-    "        --lr-decay F --lr-decay-after N (after epoch N, multiply the lr by F every epoch; charlm: 0.5 after 12)\n"
+    "        --lr-decay F --lr-decay-after N (after epoch N, multiply the lr by F every epoch; charlm: 0.5 after 15)\n"
     "        --threads N (default: all cores)\n"
     "run:    --out DIR (default runs/TASK)  --resume (continue OUT/last)  --config FILE.json\n"
     "\n"
