@@ -259,6 +259,16 @@ void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x
   Tensor dGh_t = s.cell == CellKind::gru ? Tensor::empty({m.N, m.GH}, dt) : Tensor();
   Tensor dHall_t = proj ? Tensor::empty({m.N, m.Hout}, dt) : Tensor();
   std::vector<T> scratch(static_cast<std::size_t>(m.B * m.H));
+  // dh = dG W_hh (+ beta dh) at every step: W_hh (G*H, Hout) packed once for it, as in the forward (float,
+  // batch > 1; the reset-before GRU multiplies parts of W_hh and keeps the plain GEMM).
+  std::optional<kernels::PackedF32> hh_packed;
+  if constexpr (std::is_same_v<T, float>)
+    if (m.B > 1 && s.cell != CellKind::gru_reset_before) hh_packed.emplace(w_hh, m.Hout, m.GH, m.Hout, false, m.B);
+  auto times_w_hh = [&](I64 n, const T* dgates, T beta, T* dh_out) {
+    if constexpr (std::is_same_v<T, float>)
+      if (hh_packed) return hh_packed->multiply(n, dgates, m.GH, beta, dh_out, m.Hout);
+    gemm(false, false, n, m.Hout, m.GH, T(1), dgates, m.GH, w_hh, m.Hout, beta, dh_out, m.Hout);
+  };
 
   for (I64 st = m.T - 1; st >= 0; --st) {
     const I64 t = d == 0 ? st : m.T - 1 - st;
@@ -278,19 +288,19 @@ void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x
         }
         kernels::lstm_backward(n, m.H, g, m.GH, sv.tc.data<T>() + off * m.H, sv.cprev.data<T>() + off * m.H, m.H, dr, m.H,
                                dc.data(), m.H, dg, m.GH);
-        gemm(false, false, n, m.Hout, m.GH, T(1), dg, m.GH, w_hh, m.Hout, T(0), dh.data(), m.Hout);
+        times_w_hh(n, dg, T(0), dh.data());
         break;
       }
       case CellKind::rnn_tanh:
       case CellKind::rnn_relu:
         kernels::rnn_backward(n, m.H, g, m.GH, s.cell == CellKind::rnn_relu, dh.data(), m.H, dg, m.GH);
-        gemm(false, false, n, m.H, m.GH, T(1), dg, m.GH, w_hh, m.H, T(0), dh.data(), m.H);
+        times_w_hh(n, dg, T(0), dh.data());
         break;
       case CellKind::gru: {
         T* dgh = dGh_t.data<T>() + off * m.GH;
         kernels::gru_backward(n, m.H, g, m.GH, sv.aux.data<T>() + off * m.H, m.H, hprev + off * m.H, m.H, dh.data(), m.H,
                               dg, m.GH, dgh, m.GH);
-        gemm(false, false, n, m.H, m.GH, T(1), dgh, m.GH, w_hh, m.H, T(1), dh.data(), m.H);
+        times_w_hh(n, dgh, T(1), dh.data());
         break;
       }
       case CellKind::gru_reset_before: {
