@@ -7,7 +7,9 @@
 #            ca-certificates for unpacking and the registry's TLS.
 set -euo pipefail
 
-packages=(g++ cmake make pkg-config libgtest-dev libbenchmark-dev libdnnl-dev libhwy-dev nlohmann-json3-dev)
+packages=(g++ cmake make pkg-config libgtest-dev libbenchmark-dev libdnnl-dev libhwy-dev nlohmann-json3-dev
+          ocl-icd-opencl-dev)  # Debian's dnnl-config.cmake requires OpenCL, which libdnnl-dev only recommends
+
 for arg in "$@"; do
   case "$arg" in
     --peers) packages+=(python3-torch python3-numpy libopenblas0-pthread) ;;

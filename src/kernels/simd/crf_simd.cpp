@@ -138,8 +138,8 @@ void AddOuter(I64 n, const double* R, const double* C, I64 K, I64 N, double* G) 
 // Columns j0 .. j0 + V*L - 1 of the max-plus product; arg is carried as a double (exact for any tag id).
 // V independent vectors hide the compare-and-select latency that one running maximum is bound by. The
 // last block may be partial (`width` columns of its last vector): its rows are read whole, running into
-// the next row, which is harmless because the extra lanes are never stored; only the matrix's last row is
-// copied to a buffer so as not to read past its end.
+// the next rows, which is harmless because the extra lanes are never stored; a row whose read would pass the
+// end of the matrix (the last one, or the last few when N is shorter than the block) is copied to a buffer.
 template <int V>
 HWY_INLINE void MaxplusBlock(const double* x, const double* A, I64 K, I64 N, I64 j0, I64 width, double* best, I64* arg) {
   const D d;
@@ -147,10 +147,12 @@ HWY_INLINE void MaxplusBlock(const double* x, const double* A, I64 K, I64 N, I64
   hn::Vec<D> m[V], a[V];
   for (int v = 0; v < V; ++v) m[v] = hn::Set(d, -HUGE_VAL), a[v] = hn::Zero(d);
   HWY_ALIGN double last[kMaxLanes * V];
-  const bool partial = width < V * L;
+  // Rows from `first_copied` on would read past A[K*N - 1] when the block is partial.
+  const I64 room = K * N - j0 - V * L;  // row i may be read in place while i * N <= room
+  const I64 first_copied = width == V * L ? K : room < 0 ? 0 : room / N + 1;
   for (I64 i = 0; i < K; ++i) {
     const double* row = A + i * N + j0;
-    if (partial && i == K - 1) {
+    if (i >= first_copied) {
       for (I64 k = 0; k < V * L; ++k) last[k] = k < width ? row[k] : 0.0;
       row = last;
     }
