@@ -2,8 +2,9 @@
 // every time step (the recurrent h W_hh^T of the forward pass). dnnl_sgemm re-packs its B operand on every
 // call; here W is reordered once per layer call into the blocked layout oneDNN's matmul (brgemm) picks, and
 // each step runs the matmul primitive on it: B = 64, H = 256 steps 10-20% faster (bench/micro
-// gemm/*_step_B64*/packed; the backward dG W_hh gains nothing, so it stays on gemm()). Also used for the
+// gemm/*_step_B64*/packed; BPTT packs W_hh once for its per-step dG W_hh too). Also used for the
 // input projection, whose bias it adds in the GEMM's store. Same numbers as gemm() up to summation order.
+// Only where oneDNN's matmul is brgemm (AVX-512): elsewhere nothing is packed and multiply() is gemm() on W.
 #pragma once
 #include <cstdint>
 #include <memory>
