@@ -12,27 +12,16 @@ LSTM step at B=64 (64 x 1024 x 256), the input projection (6400 x 1024 x 256), t
 after 3 untimed ones; numpy's call overhead (~1 us) is inside, which matters only for the B=1 shape.
 """
 import argparse
-import ctypes
 import os
 import statistics
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytorch_rnn_bench import blas_report  # noqa: E402  (does not import torch)
+
 SHAPES = [("peak_square", 1024, 1024, 1024), ("lstm_step_B64", 64, 1024, 256),
           ("input_projection", 6400, 1024, 256), ("lstm_step_B1", 1, 1024, 256), ("bwd_dh_B64", 64, 256, 1024)]
-
-
-def openblas_core():
-    """OpenBLAS's name for the kernels it picked, or None when the BLAS is not OpenBLAS."""
-    import numpy  # noqa: F401  (loads libblas.so.3)
-    with open("/proc/self/maps") as maps:
-        libs = {line.split()[-1] for line in maps if "blas" in line and line.split()[-1].startswith("/")}
-    for path in sorted(libs):
-        lib = ctypes.CDLL(path)
-        if hasattr(lib, "openblas_get_corename"):
-            lib.openblas_get_corename.restype = ctypes.c_char_p
-            return lib.openblas_get_corename().decode(), path
-    return None, ", ".join(sorted(libs))
 
 
 def main():
@@ -48,9 +37,9 @@ def main():
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads OpenBLAS
     import numpy as np
 
-    core, where = openblas_core()
-    print(f"BLAS: {'OpenBLAS ' + core if core else 'not OpenBLAS'} ({where}), "
-          f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")
+    blas = blas_report()  # numpy has loaded the system BLAS by now
+    core = "OpenBLAS " + blas["openblas_core"] if blas["openblas"] else "not OpenBLAS"
+    print(f"BLAS: {core} ({', '.join(blas['libraries'])}), OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")
     rng = np.random.default_rng(1)
     print("| shape (M x N x K) | GF/s |\n|---|---|")
     for name, M, N, K in SHAPES:

@@ -40,6 +40,11 @@ dnnl::matmul::primitive_desc make_pd(I64 M, I64 N, I64 K, I64 lda, I64 ldc, floa
   return dnnl::matmul::primitive_desc(d, attr, cpu_engine());
 }
 
+// Which of oneDNN's implementations a primitive descriptor chose: "brg..." (brgemm), "gemm:jit", "ref..."
+bool implementation_is(const dnnl::matmul::primitive_desc& pd, const char* prefix) {
+  return std::string(pd.impl_info_str()).rfind(prefix, 0) == 0;
+}
+
 // The weight layout oneDNN picks for (N, K) at a typical M, cached: a layer calls this once per forward.
 // Empty when oneDNN has no matmul for it, or only its sgemm-based one: that is what CPUs without AVX-512
 // get from oneDNN 2.6 (`gemm:jit` on a plain row-major copy of W), and there it is slower than gemm() on
@@ -54,7 +59,7 @@ const memory::desc& packed_layout(I64 N, I64 K, I64 m_hint) {
   try {
     const memory::desc any({K, N}, memory::data_type::f32, memory::format_tag::any);
     const auto pd = make_pd(m_hint, N, K, K, N, 1.f, false, any);
-    if (std::string(pd.impl_info_str()).rfind("brg", 0) == 0) d = pd.weights_desc();
+    if (implementation_is(pd, "brg")) d = pd.weights_desc();
   } catch (const dnnl::error&) {
   }
   return cache.emplace(key, d).first->second;
@@ -80,8 +85,7 @@ Prim& primitive(I64 N, I64 K, I64 m_hint, const memory::desc& packed, I64 M, I64
     auto pd = make_pd(M, N, K, lda, ldc, beta, bias, packed);
     // Another M may want another layout; then this shape keeps using sgemm rather than repacking. Nor is
     // oneDNN's reference matmul (what it picks for some strided operands) used: it is ~100x slower.
-    const bool reference = std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
-    if (pd.weights_desc() == packed && !reference) {
+    if (pd.weights_desc() == packed && !implementation_is(pd, "ref")) {
       p.mm = dnnl::matmul(pd);
       p.a = memory(pd.src_desc(), cpu_engine(), DNNL_MEMORY_NONE);
       p.c = memory(pd.dst_desc(), cpu_engine(), DNNL_MEMORY_NONE);
