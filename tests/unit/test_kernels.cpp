@@ -160,6 +160,25 @@ TEST(Gemm, TallTransposedAProductMatchesReference) {
   }
 }
 
+// A^T B with A's rows 4 KB apart (lda = 1024 floats, the LSTM gate gradient's stride) takes a padded copy
+// of A (gemm.cpp); also with M narrower than lda, a K short and long, both betas; C's padding untouched.
+TEST(Gemm, TransposedAWithPageStrideMatchesReference) {
+  std::mt19937 g(7);
+  for (std::int64_t M : {1024, 300})
+    for (std::int64_t K : {3, 100}) {
+      const std::int64_t N = 21, lda = 1024, ldb = N + 3, ldc = N + 2;
+      auto A = rnd(K * lda, g, -1, 1), B = rnd(K * ldb, g, -1, 1), C = rnd(M * ldc, g, -1, 1);
+      for (float beta : {0.f, 0.5f}) {
+        auto C1 = C, C2 = C;
+        gemm(true, false, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, beta, C1.data(), ldc);
+        gemm_ref<float>(true, false, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, beta, C2.data(), ldc);
+        for (std::int64_t i = 0; i < M; ++i)
+          for (std::int64_t j = 0; j < ldc; ++j)
+            ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j], 1e-4f) << "M " << M << " K " << K << " beta " << beta;
+      }
+    }
+}
+
 // The packed weight (one pack, then products at several M as a ragged batch shrinks, M = 1 included),
 // both layouts of W, padded strides, both betas.
 TEST(Gemm, PackedWeightMatchesReference) {
