@@ -4,7 +4,11 @@
 //   bwd_dh    dG W_hh:        (B, H) = (B, G*H) (G*H, H)         per time step, backward
 //   bwd_dW    dG^T X:         (G*H, I) = (T*B, G*H)^T (T*B, I)   once per layer, backward
 // G = 4 (LSTM), 3 (GRU), 1 (RNN). The B=1 step goes through gemm()'s routing (the row-dot GEMV unless
-// BIRNN_GEMV=0); matvec_bench.cpp compares the two kernels directly.
+// BIRNN_GEMV=0); matvec_bench.cpp compares the two kernels directly. The bwd_dW shapes also run as
+// "/sgemm": oneDNN's dnnl_sgemm called directly, without gemm()'s routing (its padded copy of A for a 4 KB
+// row stride, or the transposed route on AVX-512 CPUs).
+#include <oneapi/dnnl/dnnl.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -32,6 +36,23 @@ void BM_Gemm(benchmark::State& state, Shape s) {
   Meter meter(state);
   for (auto _ : state) {
     kernels::gemm(s.ta, s.tb, s.M, s.N, s.K, 1.f, A.data(), lda, B.data(), ldb, s.beta, C.data(), s.N);
+    benchmark::DoNotOptimize(C.data());
+    benchmark::ClobberMemory();
+  }
+  meter.report(2.0 * static_cast<double>(s.M * s.N * s.K));
+}
+
+// The same product straight through dnnl_sgemm (what gemm() routes around for some shapes).
+void BM_Sgemm(benchmark::State& state, Shape s) {
+  const std::int64_t lda = s.ta ? s.M : s.K, ldb = s.tb ? s.K : s.N;
+  const auto A = random_floats(static_cast<std::size_t>(s.M * s.K), 1);
+  const auto B = random_floats(static_cast<std::size_t>(s.K * s.N), 2);
+  auto C = random_floats(static_cast<std::size_t>(s.M * s.N), 3);
+  Meter meter(state);
+  for (auto _ : state) {
+    if (dnnl_sgemm(s.ta ? 'T' : 'N', s.tb ? 'T' : 'N', s.M, s.N, s.K, 1.f, A.data(), lda, B.data(), ldb, s.beta, C.data(),
+                   s.N) != dnnl_success)
+      state.SkipWithError("dnnl_sgemm failed");
     benchmark::DoNotOptimize(C.data());
     benchmark::ClobberMemory();
   }
@@ -82,6 +103,7 @@ const Shape kShapes[] = {
     {"lstm_xproj_T100_B64", false, true, TB, 4 * H, H, 1.f},
     {"lstm_bwd_dh_B64", false, false, 64, H, 4 * H, 0.f},
     {"lstm_bwd_dW_T100_B64", true, false, 4 * H, H, TB, 0.f},
+    {"lstm_bwd_dW_T100_B1", true, false, 4 * H, H, 100, 0.f},
     {"gru_step_B64", false, true, 64, 3 * H, H, 0.f},
     {"gru_step_B1", false, true, 1, 3 * H, H, 0.f},
     {"gru_xproj_T100_B64", false, true, TB, 3 * H, H, 1.f},
@@ -100,6 +122,8 @@ const Shape kShapes[] = {
     const std::string n = s.name;
     if (!s.ta && s.M > 1 && (n.find("_step_") != std::string::npos || n.find("_bwd_dh_") != std::string::npos))
       benchmark::RegisterBenchmark((name + "/packed").c_str(), BM_GemmPacked, s, false)->Unit(benchmark::kMicrosecond);
+    if (n.find("_bwd_dW_") != std::string::npos)
+      benchmark::RegisterBenchmark((name + "/sgemm").c_str(), BM_Sgemm, s)->Unit(benchmark::kMicrosecond);
     if (n.find("_xproj_") != std::string::npos) {
       benchmark::RegisterBenchmark((name + "/fill_bias").c_str(), BM_GemmFillBias, s)->Unit(benchmark::kMicrosecond);
       benchmark::RegisterBenchmark((name + "/packed_bias").c_str(), BM_GemmPacked, s, true)->Unit(benchmark::kMicrosecond);

@@ -61,9 +61,10 @@ bool at_via_transpose(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int
 
 // A^T B with A's rows a multiple of 4 KB apart, as the LSTM's gate gradient dG is at G*H = 1024 (the weight
 // gradients dW = dG^T X): oneDNN's sgemm reads A down its columns, every element of a column then falls in
-// the same L1 set, and the product runs ~20% slower. Measured on Zen 1, M = 1024, N = 256: 27-28 GF/s at
-// K = 100..6400 against 33-35 GF/s for a copy of A with its rows 64 bytes further apart, copy included
-// (/tmp harness; end to end, LSTM fwd+bwd B = 1: 15.8 -> 14.0 ms, B = 64: 634 -> 607 ms).
+// the same L1 set, and the product runs ~20% slower. Zen 1, M = 1024, N = 256 (bench/micro
+// gemm/lstm_bwd_dW_*: the routed product against "/sgemm"): 28.5 GF/s direct against 35.3 (K = 100) and
+// 34.6 (K = 6400) for a copy of A with its rows 64 bytes further apart, copy included. End to end, LSTM
+// fwd+bwd, CPU ms: B = 1 15.9 -> 13.8, B = 64 625 -> 610.
 bool aliasing_lda(std::int64_t lda) { return lda % 1024 == 0; }
 
 void sgemm_at_padded(std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A, std::int64_t lda,
