@@ -16,10 +16,31 @@ namespace birnn::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 using I64 = std::int64_t;
 
-// Dot products of R rows of B (starting at b, stride ldb) with MA rows of A (stride lda), length K:
-// out[i * R + r] = a_i . b_r. Each vector of B is loaded once and used for all MA rows of A.
+#if HWY_TARGET == HWY_AVX2
+// The eight sums of the lanes of acc[0..8) as one vector (lane r = the sum of acc[r]): two levels of
+// interleave-and-add within 128-bit blocks, then the halves added; ~3 instructions per row where SumOfLanes
+// takes 6 and gathering the scalars back into a vector as many again. Eight-lane vectors (AVX2) only.
+template <class D, class V>
+HWY_INLINE V SumsOfEight(D d, const V* acc) {
+  const hn::Repartition<double, D> dd;  // the second level moves pairs of floats
+  V s[4];
+  for (int p = 0; p < 4; ++p)  // s[p] = [a b a b | a b a b] partial sums of acc[2p] (a) and acc[2p+1] (b)
+    s[p] = hn::Add(hn::InterleaveLower(d, acc[2 * p], acc[2 * p + 1]), hn::InterleaveUpper(d, acc[2 * p], acc[2 * p + 1]));
+  V t[2];
+  for (int q = 0; q < 2; ++q) {  // t[q] = [sums of acc[4q..4q+4) over the lower block | ... upper block]
+    const auto x = hn::BitCast(dd, s[2 * q]), y = hn::BitCast(dd, s[2 * q + 1]);
+    t[q] = hn::Add(hn::BitCast(d, hn::InterleaveLower(dd, x, y)), hn::BitCast(d, hn::InterleaveUpper(dd, x, y)));
+  }
+  return hn::Add(hn::ConcatLowerLower(d, t[1], t[0]), hn::ConcatUpperUpper(d, t[1], t[0]));
+}
+#endif
+
+// C[i][r] = a_i . b_r + beta C[i][r] for R rows of B (starting at b, stride ldb) and MA rows of A (stride
+// lda), length K. Each vector of B is loaded once and used for all MA rows of A. Not inlined: on its own
+// the loop keeps all R row pointers in registers (inlined into GemvBt, two of them were reloaded from
+// the stack at every iteration).
 template <int R, int MA>
-HWY_INLINE void DotRows(const float* a, I64 lda, const float* b, I64 ldb, I64 K, float* out) {
+HWY_NOINLINE void DotRows(const float* a, I64 lda, const float* b, I64 ldb, I64 K, float beta, float* c, I64 ldc) {
   const hn::ScalableTag<float> d;
   const I64 L = static_cast<I64>(hn::Lanes(d));
   hn::Vec<decltype(d)> acc[MA][R];
@@ -34,36 +55,43 @@ HWY_INLINE void DotRows(const float* a, I64 lda, const float* b, I64 ldb, I64 K,
       for (int i = 0; i < MA; ++i) acc[i][r] = hn::MulAdd(bv, av[i], acc[i][r]);
     }
   }
-  for (int i = 0; i < MA; ++i)
+  // The K tail as one masked vector (masked-off lanes load as zero and are never read from memory): a
+  // scalar tail loop per accumulator made each row block's epilogue much longer.
+  if (k < K) {
+    const auto m = hn::FirstN(d, static_cast<std::size_t>(K - k));
+    hn::Vec<decltype(d)> av[MA];
+    for (int i = 0; i < MA; ++i) av[i] = hn::MaskedLoad(m, d, a + i * lda + k);
     for (int r = 0; r < R; ++r) {
-      float s = hn::GetLane(hn::SumOfLanes(d, acc[i][r]));
-      for (I64 kk = k; kk < K; ++kk) s += a[i * lda + kk] * b[r * ldb + kk];
-      out[i * R + r] = s;
-    }
-}
-
-// Rows i0 .. i0+MA-1 of C against every row of B, R rows of B at a time (the tail one by one).
-template <int MA>
-HWY_INLINE void GemvRows(I64 N, I64 K, const float* A, I64 lda, const float* B, I64 ldb, float beta, float* C,
-                         I64 ldc) {
-  constexpr int R = 8;
-  float dots[MA * R];
-  for (I64 j = 0; j < N; j += R) {
-    const I64 rows = N - j < R ? N - j : R;
-    if (rows == R) {
-      DotRows<R, MA>(A, lda, B + j * ldb, ldb, K, dots);
-    } else {
-      for (I64 r = 0; r < rows; ++r) {
-        float one[MA];
-        DotRows<1, MA>(A, lda, B + (j + r) * ldb, ldb, K, one);
-        for (int i = 0; i < MA; ++i) dots[i * R + r] = one[i];
-      }
-    }
-    for (int i = 0; i < MA; ++i) {
-      float* c = C + i * ldc + j;
-      for (I64 r = 0; r < rows; ++r) c[r] = dots[i * R + r] + (beta == 0.f ? 0.f : beta * c[r]);
+      const auto bv = hn::MaskedLoad(m, d, b + r * ldb + k);
+      for (int i = 0; i < MA; ++i) acc[i][r] = hn::MulAdd(bv, av[i], acc[i][r]);
     }
   }
+  for (int i = 0; i < MA; ++i) {
+    float* ci = c + i * ldc;
+#if HWY_TARGET == HWY_AVX2
+    if constexpr (R == 8) {
+      auto v = SumsOfEight(d, acc[i]);
+      if (beta != 0.f) v = hn::MulAdd(hn::Set(d, beta), hn::LoadU(d, ci), v);
+      hn::StoreU(v, d, ci);
+      continue;
+    }
+#endif
+    for (int r = 0; r < R; ++r) {
+      const float dot = hn::GetLane(hn::SumOfLanes(d, acc[i][r]));
+      ci[r] = beta == 0.f ? dot : dot + beta * ci[r];
+    }
+  }
+}
+
+// Rows i0 .. i0+MA-1 of C against every row of B, R rows of B at a time (the tail one by one). Two rows of A
+// take four rows of B at a time: eight accumulators, as one row of A with eight rows of B (sixteen would not
+// fit in AVX2's registers).
+template <int MA>
+void GemvRows(I64 N, I64 K, const float* A, I64 lda, const float* B, I64 ldb, float beta, float* C, I64 ldc) {
+  constexpr int R = MA == 1 ? 8 : 4;
+  I64 j = 0;
+  for (; j + R <= N; j += R) DotRows<R, MA>(A, lda, B + j * ldb, ldb, K, beta, C + j, ldc);
+  for (; j < N; ++j) DotRows<1, MA>(A, lda, B + j * ldb, ldb, K, beta, C + j, ldc);
 }
 
 void GemvBt(I64 M, I64 N, I64 K, const float* A, I64 lda, const float* B, I64 ldb, float beta, float* C, I64 ldc) {
