@@ -1,5 +1,5 @@
 // The batch-1 recurrent step, h W_hh^T with W_hh (G*H, H) row-major (PyTorch's layout), H = 256:
-//   gemv/*   the row-dot kernel (kernels/gemv.hpp) that gemm() routes batch 1-2 to
+//   gemv/*   the row-dot kernel (kernels/gemv.hpp) that gemm() routes batch 1 to (and batch 2 without AVX-512)
 //   sgemm/*  oneDNN's dnnl_sgemm on the same operands (what gemm() does with BIRNN_GEMV=0)
 //   lstm_step_B1/*  one whole LSTM step at batch 1: the product plus the fused gate pass
 // The product streams W_hh (1 MB for LSTM, in L2) once per step, so GBps counts the weight bytes.

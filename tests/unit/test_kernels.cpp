@@ -234,7 +234,7 @@ TEST(Gemm, SmallBatchRowDotKernelMatchesReference) {
   for (std::int64_t M : {1, 2, 3})
     for (std::int64_t N : {1, 7, 8, 9, 64, 1024})
       for (std::int64_t K : {1, 15, 16, 17, 256})
-        for (float beta : {0.f, 1.f}) {
+        for (float beta : {0.f, 1.f, 0.5f}) {
           const std::int64_t lda = K + 1, ldb = K + 3, ldc = N + 2;
           auto A = rnd(M * lda, g, -1, 1), B = rnd(N * ldb, g, -1, 1), C = rnd(M * ldc, g, -1, 1);
           auto C1 = C, C2 = C, C3 = C;
