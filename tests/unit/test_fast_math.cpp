@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kernels/pointwise.hpp"
+#include "simd_targets.hpp"
 
 namespace birnn::kernels {
 namespace {
@@ -26,8 +27,6 @@ namespace {
 // has no FMA, 2.82 and 1.67).
 constexpr double kMaxUlpSigmoid = 3.0, kMaxUlpTanh = 2.0;
 
-// Runs body once per SIMD target this CPU supports, with the dispatcher forced to it (a target the kernels
-// were not compiled for dispatches to SCALAR, which then runs only once; simd_target_name() says which ran).
 // The sweeps measure the kernels' arithmetic with flush-to-zero and denormals-are-zero off, whatever an
 // earlier test in this process left in MXCSR (the layers turn both on in the threads they run in, so the
 // whole test binary run in one process failed here while each test alone passed). Under FTZ the 128-bit targets' sigmoid loses its last bits
@@ -41,14 +40,7 @@ struct DenormalsOn {
 template <class Body>
 void for_each_target(const Body& body) {
   const DenormalsOn denormals;
-  std::set<std::string> seen;
-  for (std::int64_t ts = hwy::SupportedTargets(); ts != 0; ts &= ts - 1) {
-    hwy::SetSupportedTargetsForTest(ts & -ts);
-    hwy::GetChosenTarget().Update(hwy::SupportedTargets());
-    if (seen.insert(simd_target_name()).second) body();
-  }
-  hwy::SetSupportedTargetsForTest(0);
-  hwy::GetChosenTarget().Update(hwy::SupportedTargets());
+  birnn::testing::for_each_simd_target(body);
 }
 
 double sigmoid_ref(double x) { return 1.0 / (1.0 + std::exp(-x)); }

@@ -11,6 +11,7 @@
 #include "kernels/gemv.hpp"
 #include "kernels/pointwise.hpp"
 #include "kernels/pointwise_backward.hpp"
+#include "simd_targets.hpp"
 
 namespace birnn::kernels {
 namespace {
@@ -229,7 +230,10 @@ TEST(Gemm, DoubleMatchesReference) {
 }
 
 // The batch-1/2 path: every row-block remainder (N % 8), vector-tail (K % 16) and beta, padded strides.
+// On every SIMD target this CPU has: AVX2 reduces eight rows at once, the others lane by lane.
 TEST(Gemm, SmallBatchRowDotKernelMatchesReference) {
+  testing::for_each_simd_target([] {
+  SCOPED_TRACE(simd_target_name());
   std::mt19937 g(7);
   for (std::int64_t M : {1, 2, 3})
     for (std::int64_t N : {1, 7, 8, 9, 64, 1024})
@@ -249,6 +253,7 @@ TEST(Gemm, SmallBatchRowDotKernelMatchesReference) {
             for (std::int64_t j = N; j < ldc; ++j) ASSERT_EQ(C1[i * ldc + j], C[i * ldc + j]) << "wrote past N";
           }
         }
+  });
 }
 
 TEST(Gemm, EmptyInnerDimensionScalesC) {

@@ -55,14 +55,20 @@ HWY_NOINLINE void DotRows(const float* a, I64 lda, const float* b, I64 ldb, I64 
       for (int i = 0; i < MA; ++i) acc[i][r] = hn::MulAdd(bv, av[i], acc[i][r]);
     }
   }
-  // The K tail as one masked vector (masked-off lanes load as zero and are never read from memory): a
-  // scalar tail loop per accumulator made each row block's epilogue much longer.
+  // The K tail as one more vector, its missing lanes zero, so the reduction below stays short (a scalar
+  // tail loop per accumulator made each row block's epilogue much longer). Copied through a buffer: a plain
+  // load would read past the row, and so does MaskedLoad on the 128-bit targets (it faulted at a page end).
   if (k < K) {
-    const auto m = hn::FirstN(d, static_cast<std::size_t>(K - k));
+    const I64 rest = K - k;
+    HWY_ALIGN float buf[HWY_LANES(float)];
+    const auto tail = [&](const float* p) {
+      for (I64 j = 0; j < L; ++j) buf[j] = j < rest ? p[j] : 0.f;
+      return hn::Load(d, buf);
+    };
     hn::Vec<decltype(d)> av[MA];
-    for (int i = 0; i < MA; ++i) av[i] = hn::MaskedLoad(m, d, a + i * lda + k);
+    for (int i = 0; i < MA; ++i) av[i] = tail(a + i * lda + k);
     for (int r = 0; r < R; ++r) {
-      const auto bv = hn::MaskedLoad(m, d, b + r * ldb + k);
+      const auto bv = tail(b + r * ldb + k);
       for (int i = 0; i < MA; ++i) acc[i][r] = hn::MulAdd(bv, av[i], acc[i][r]);
     }
   }
