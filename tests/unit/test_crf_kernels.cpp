@@ -1,6 +1,6 @@
 // The CRF's float64 SIMD kernels (kernels/crf_kernels.hpp) against their plain reference loops
 // (kernels/ref/crf_ref.hpp): sizes below, at and past a vector and its multiples (the tails), -inf and NaN
-// inputs, ties in the max-plus argmax.
+// inputs, ties in the max-plus argmax. Each on every SIMD target this CPU has (simd_targets.hpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +10,7 @@
 
 #include "kernels/crf_kernels.hpp"
 #include "kernels/ref/crf_ref.hpp"
+#include "simd_targets.hpp"
 
 namespace birnn::kernels {
 namespace {
@@ -29,6 +30,8 @@ void expect_rel(double got, double want, double tol, const char* what, std::int6
 }
 
 TEST(CrfKernels, ExpShiftedMatchesReference) {
+  birnn::testing::for_each_simd_target([&] {
+  SCOPED_TRACE(kernels::simd_target_name());
   std::mt19937 g(1);
   for (std::int64_t n : kSizes) {
     auto x = rnd(n, g, -700, 5);
@@ -49,9 +52,12 @@ TEST(CrfKernels, ExpShiftedMatchesReference) {
     for (std::int64_t i = 0; i < n; ++i)
       if (!std::isnan(want[static_cast<std::size_t>(i)])) EXPECT_EQ(x[static_cast<std::size_t>(i)], got[static_cast<std::size_t>(i)]);
   }
+  });
 }
 
 TEST(CrfKernels, LogOffsetMatchesReference) {
+  birnn::testing::for_each_simd_target([&] {
+  SCOPED_TRACE(kernels::simd_target_name());
   std::mt19937 g(2);
   for (std::int64_t n : kSizes) {
     auto s = rnd(n, g, 1e-3, 200);
@@ -61,9 +67,12 @@ TEST(CrfKernels, LogOffsetMatchesReference) {
     ref::crf_log_offset(s.data(), -12.5, n, want.data());
     for (std::int64_t i = 0; i < n; ++i) expect_rel(got[static_cast<std::size_t>(i)], want[static_cast<std::size_t>(i)], 1e-14, "log", i);
   }
+  });
 }
 
 TEST(CrfKernels, MatmulMatchesReference) {
+  birnn::testing::for_each_simd_target([&] {
+  SCOPED_TRACE(kernels::simd_target_name());
   std::mt19937 g(3);
   for (std::int64_t n : {1, 3, 4, 5, 9})  // blocks of 4 rows and the rows left over
     for (std::int64_t K : {1, 5, 188})
@@ -74,9 +83,12 @@ TEST(CrfKernels, MatmulMatchesReference) {
         ref::crf_matmul(n, W.data(), M.data(), K, N, want.data());
         for (std::int64_t j = 0; j < n * N; ++j) expect_rel(got[static_cast<std::size_t>(j)], want[static_cast<std::size_t>(j)], 1e-14, "matmul", j);
       }
+  });
 }
 
 TEST(CrfKernels, AddOuterMatchesReference) {
+  birnn::testing::for_each_simd_target([&] {
+  SCOPED_TRACE(kernels::simd_target_name());
   std::mt19937 g(4);
   for (std::int64_t n : {1, 2, 9})
     for (std::int64_t K : {1, 3, 4, 6, 188})
@@ -88,9 +100,12 @@ TEST(CrfKernels, AddOuterMatchesReference) {
         for (std::int64_t i = 0; i < K * N; ++i) expect_rel(got[static_cast<std::size_t>(i)], want[static_cast<std::size_t>(i)], 1e-14, "G", i);
         ASSERT_NE(got, G) << "nothing was added";
       }
+  });
 }
 
 TEST(CrfKernels, MaxplusMatchesReferenceWithTiesAndForbidden) {
+  birnn::testing::for_each_simd_target([&] {
+  SCOPED_TRACE(kernels::simd_target_name());
   std::mt19937 g(5);
   // Small K x N matrices (shorter than a block of vectors) check that no row is read past the matrix's end.
   for (std::int64_t K : {1, 2, 3, 4, 9, 188})
@@ -109,6 +124,7 @@ TEST(CrfKernels, MaxplusMatchesReferenceWithTiesAndForbidden) {
       EXPECT_EQ(got, want) << K << " x " << N;
       EXPECT_EQ(ga, wa) << K << " x " << N;
     }
+  });
 }
 
 }  // namespace

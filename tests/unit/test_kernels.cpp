@@ -1,5 +1,6 @@
 // The fast kernels against their plain reference loops: the SIMD gate kernels (every cell, row
-// widths that exercise the vector tail, padded strides, in-place state) and the float GEMM backend.
+// widths that exercise the vector tail, padded strides, in-place state) and the float GEMM backend. The
+// SIMD kernels run on every SIMD target this CPU has (simd_targets.hpp), not only the one dispatch picks.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -28,9 +29,12 @@ void expect_close(const std::vector<float>& a, const std::vector<float>& b, cons
   for (std::size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 2e-6f * (1.f + std::abs(b[i]))) << what << " at " << i;
 }
 
+// Each on every SIMD target this CPU has (simd_targets.hpp), row widths from the parameter.
 class PointwiseKernels : public ::testing::TestWithParam<std::int64_t> {};
 
 TEST_P(PointwiseKernels, LstmMatchesReference) {
+  testing::for_each_simd_target([&] {
+  SCOPED_TRACE(simd_target_name());
   const std::int64_t H = GetParam(), n = 5, ldg = 4 * H + 3, ld = H + 2;
   std::mt19937 g(1);
   auto gates = rnd(n * ldg, g), cp = rnd(n * ld, g, -2, 2);
@@ -42,9 +46,12 @@ TEST_P(PointwiseKernels, LstmMatchesReference) {
   expect_close(g1, g2, "gates");
   expect_close(c1, c2, "c");
   expect_close(h1, h2, "h");
+  });
 }
 
 TEST_P(PointwiseKernels, GruMatchesReference) {
+  testing::for_each_simd_target([&] {
+  SCOPED_TRACE(simd_target_name());
   const std::int64_t H = GetParam(), n = 4, ld3 = 3 * H + 1;
   std::mt19937 g(2);
   auto xg = rnd(n * ld3, g), hg = rnd(n * ld3, g), b = rnd(3 * H, g, -1, 1), hp = rnd(n * H, g, -1, 1);
@@ -57,9 +64,12 @@ TEST_P(PointwiseKernels, GruMatchesReference) {
     expect_close(hn1, hn2, "hn");
     expect_close(h1, h2, "h");
   }
+  });
 }
 
 TEST_P(PointwiseKernels, GruResetBeforeMatchesReference) {
+  testing::for_each_simd_target([&] {
+  SCOPED_TRACE(simd_target_name());
   const std::int64_t H = GetParam(), n = 3, ld3 = 3 * H;
   std::mt19937 g(3);
   auto xg = rnd(n * ld3, g), hg = rnd(n * 2 * H, g), b = rnd(3 * H, g, -1, 1), hp = rnd(n * H, g, -1, 1), hn = rnd(n * H, g);
@@ -72,9 +82,12 @@ TEST_P(PointwiseKernels, GruResetBeforeMatchesReference) {
   ref::gru_rb_stage2<float>(n, H, x2.data(), ld3, hn.data(), H, b.data(), h2.data(), H, h2.data(), H);
   expect_close(x1, x2, "gates");
   expect_close(h1, h2, "h");
+  });
 }
 
 TEST_P(PointwiseKernels, RnnMatchesReference) {
+  testing::for_each_simd_target([&] {
+  SCOPED_TRACE(simd_target_name());
   const std::int64_t H = GetParam(), n = 6;
   std::mt19937 g(4);
   for (bool relu : {false, true}) {
@@ -86,11 +99,14 @@ TEST_P(PointwiseKernels, RnnMatchesReference) {
     expect_close(a1, a2, "act");
     expect_close(h1, h2, "h");
   }
+  });
 }
 
 // Backward: saved activations in their real ranges (sigmoid outputs in (0, 1), tanh outputs in (-1, 1)),
 // padded strides, dc / dh updated in place.
 TEST_P(PointwiseKernels, LstmBackwardMatchesReference) {
+  testing::for_each_simd_target([&] {
+  SCOPED_TRACE(simd_target_name());
   const std::int64_t H = GetParam(), n = 5, ldg = 4 * H + 3, ld = H + 2, lddr = H + 1, lddg = 4 * H + 5;
   std::mt19937 g(5);
   const auto gates = rnd(n * ldg, g, 0, 1), tc = rnd(n * ld, g, -1, 1), cp = rnd(n * ld, g, -2, 2),
@@ -102,9 +118,12 @@ TEST_P(PointwiseKernels, LstmBackwardMatchesReference) {
                        lddg);
   expect_close(dc1, dc2, "dc");
   expect_close(dG1, dG2, "dG");  // also checks that the padding between rows is left alone
+  });
 }
 
 TEST_P(PointwiseKernels, GruBackwardMatchesReference) {
+  testing::for_each_simd_target([&] {
+  SCOPED_TRACE(simd_target_name());
   const std::int64_t H = GetParam(), n = 4, ldg = 3 * H + 1, ld = H + 3, ldd = 3 * H + 2;
   std::mt19937 g(6);
   const auto gates = rnd(n * ldg, g, 0, 1), hl = rnd(n * ld, g, -2, 2), hp = rnd(n * ld, g, -1, 1);
@@ -116,6 +135,7 @@ TEST_P(PointwiseKernels, GruBackwardMatchesReference) {
   expect_close(dh1, dh2, "dh");
   expect_close(dx1, dx2, "dGx");
   expect_close(dhh1, dhh2, "dGh");
+  });
 }
 
 TEST(PointwiseKernelsExtremes, SaturateWithoutNaN) {

@@ -1,6 +1,7 @@
 // The optimizer's SIMD kernels (kernels/optim_kernels.hpp) against their reference loops
 // (kernels/ref/optim_ref.hpp): Adam bit for bit over several steps for every flag (AdamW, weight decay,
-// maximize, amsgrad) and lengths around the vector width; the sum of squares to double rounding.
+// maximize, amsgrad) and lengths around the vector width; the sum of squares to double rounding. Each on
+// every SIMD target this CPU has (simd_targets.hpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 
 #include "kernels/optim_kernels.hpp"
 #include "kernels/ref/optim_ref.hpp"
+#include "simd_targets.hpp"
 
 namespace birnn::kernels {
 namespace {
@@ -33,6 +35,8 @@ struct Flags {
 class AdamKernel : public ::testing::TestWithParam<Flags> {};
 
 TEST_P(AdamKernel, MatchesReferenceBitForBit) {
+  birnn::testing::for_each_simd_target([&] {
+  SCOPED_TRACE(kernels::simd_target_name());
   const Flags fl = GetParam();
   std::mt19937 gen(11);
   for (std::int64_t n : {1, 7, 8, 9, 16, 33, 1000}) {
@@ -53,6 +57,7 @@ TEST_P(AdamKernel, MatchesReferenceBitForBit) {
     EXPECT_TRUE(same_bits(v, v2)) << "exp_avg_sq, n = " << n;
     if (fl.amsgrad) EXPECT_TRUE(same_bits(vmax, vmax2)) << "max_exp_avg_sq, n = " << n;
   }
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(Flags, AdamKernel,
@@ -61,12 +66,15 @@ INSTANTIATE_TEST_SUITE_P(Flags, AdamKernel,
                                            Flags{false, false, true, 0.0}, Flags{true, true, true, 0.1}));
 
 TEST(OptimKernels, SumOfSquaresMatchesReference) {
+  birnn::testing::for_each_simd_target([&] {
+  SCOPED_TRACE(kernels::simd_target_name());
   std::mt19937 gen(12);
   for (std::int64_t n : {0, 1, 7, 31, 32, 33, 100000}) {
     const auto x = rnd(n, gen, -3, 3);
     const double want = ref::sum_of_squares(x.data(), n);
     EXPECT_NEAR(sum_of_squares(x.data(), n), want, 1e-12 * (1 + want)) << n;
   }
+  });
 }
 
 }  // namespace
