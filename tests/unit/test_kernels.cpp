@@ -165,39 +165,36 @@ TEST(Gemm, FloatBackendMatchesReferenceForEveryTranspose) {
       }
 }
 
-// A^T B with a tall output and a long reduction (the RNN weight gradients) is computed as its transpose
-// and transposed back (gemm.cpp); sizes not multiples of the 16-wide tiles, padded strides, both betas.
-TEST(Gemm, TallTransposedAProductMatchesReference) {
-  std::mt19937 g(6);
-  const std::int64_t M = 70, N = 19, K = 1100, lda = M + 5, ldb = N + 3, ldc = N + 2;
+// gemm(A^T B) against the reference loop for both betas, C's padding columns included (they must be left
+// alone), alpha 0.5, padded ldb and ldc.
+void expect_at_b_matches_reference(std::int64_t M, std::int64_t N, std::int64_t K, std::int64_t lda, float tol,
+                                   std::mt19937& g) {
+  const std::int64_t ldb = N + 3, ldc = N + 2;
   auto A = rnd(K * lda, g, -1, 1), B = rnd(K * ldb, g, -1, 1), C = rnd(M * ldc, g, -1, 1);
   for (float beta : {0.f, 0.5f}) {
     auto C1 = C, C2 = C;
     gemm(true, false, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, beta, C1.data(), ldc);
     gemm_ref<float>(true, false, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, beta, C2.data(), ldc);
     for (std::int64_t i = 0; i < M; ++i)
-      for (std::int64_t j = 0; j < ldc; ++j)  // the padding columns too: they must be left alone
-        ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j], 1e-3f) << "beta " << beta << " at " << i << "," << j;
+      for (std::int64_t j = 0; j < ldc; ++j)
+        ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j], tol) << "M " << M << " K " << K << " beta " << beta << " at " << i
+                                                            << "," << j;
   }
 }
 
+// A^T B with a tall output and a long reduction (the RNN weight gradients) is computed as its transpose
+// and transposed back on AVX-512 CPUs (gemm.cpp); sizes not multiples of the 16-wide tiles, padded strides.
+TEST(Gemm, TallTransposedAProductMatchesReference) {
+  std::mt19937 g(6);
+  expect_at_b_matches_reference(70, 19, 1100, 70 + 5, 1e-3f, g);
+}
+
 // A^T B with A's rows 4 KB apart (lda = 1024 floats, the LSTM gate gradient's stride) takes a padded copy
-// of A (gemm.cpp); also with M narrower than lda, a K short and long, both betas; C's padding untouched.
+// of A (gemm.cpp); also with M narrower than lda, and a K short and long.
 TEST(Gemm, TransposedAWithPageStrideMatchesReference) {
   std::mt19937 g(7);
   for (std::int64_t M : {1024, 300})
-    for (std::int64_t K : {3, 100}) {
-      const std::int64_t N = 21, lda = 1024, ldb = N + 3, ldc = N + 2;
-      auto A = rnd(K * lda, g, -1, 1), B = rnd(K * ldb, g, -1, 1), C = rnd(M * ldc, g, -1, 1);
-      for (float beta : {0.f, 0.5f}) {
-        auto C1 = C, C2 = C;
-        gemm(true, false, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, beta, C1.data(), ldc);
-        gemm_ref<float>(true, false, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, beta, C2.data(), ldc);
-        for (std::int64_t i = 0; i < M; ++i)
-          for (std::int64_t j = 0; j < ldc; ++j)
-            ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j], 1e-4f) << "M " << M << " K " << K << " beta " << beta;
-      }
-    }
+    for (std::int64_t K : {3, 100}) expect_at_b_matches_reference(M, 21, K, 1024, 1e-4f, g);
 }
 
 // The packed weight (one pack, then products at several M as a ragged batch shrinks, M = 1 included),
