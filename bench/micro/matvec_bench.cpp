@@ -1,5 +1,5 @@
 // The batch-1 recurrent step, h W_hh^T with W_hh (G*H, H) row-major (PyTorch's layout), H = 256:
-//   gemv/*   the row-dot kernel (kernels/gemv.hpp) that gemm() routes batch 1 to (and batch 2 without AVX-512)
+//   gemv/*   the row-dot kernel (kernels/gemv.hpp) that gemm() routes batch 1 to (and batch 2-4 without AVX-512)
 //   sgemm/*  oneDNN's dnnl_sgemm on the same operands (what gemm() does with BIRNN_GEMV=0)
 //   lstm_step_B1/*  one whole LSTM step at batch 1: the product plus the fused gate pass
 // The product streams W_hh (1 MB for LSTM, in L2) once per step, so GBps counts the weight bytes.
@@ -71,7 +71,7 @@ void BM_LstmStepB1(benchmark::State& state) {
     std::int64_t N;
   } kCells[] = {{"lstm", 4 * H}, {"gru", 3 * H}, {"rnn", H}};
   for (const auto& cell : kCells)
-    for (std::int64_t M : {1, 2}) {
+    for (std::int64_t M : {1, 2, 4}) {
       const std::string shape = std::string(cell.cell) + "/" + std::to_string(M) + "x" + std::to_string(cell.N) + "x" +
                                 std::to_string(H);
       benchmark::RegisterBenchmark(("matvec/gemv/" + shape).c_str(), BM_Gemv, M, cell.N)->Unit(benchmark::kMicrosecond);

@@ -15,10 +15,11 @@ namespace birnn::kernels {
 
 namespace {
 // The most rows of A that take the row-dot kernel (bench/micro matvec/*). With AVX-512 (Zen 5) oneDNN's
-// sgemm streamed W faster at M = 2; on Zen 1 (AVX2) the row-dot kernel is 2x faster there (LSTM 44 against
-// 93 us; LSTM B = 2 forward 12.8 -> 8.6 ms, oneDNN 12.3).
+// sgemm streamed W faster at M = 2. On Zen 1 (AVX2) the row-dot kernel is faster up to M = 4: LSTM step
+// 47 against 107 us at M = 2, 89 against 97 at M = 4; LSTM forward B = 2 12.8 -> 8.6 ms (oneDNN 12.3),
+// B = 3 14.4 -> 12.5 (12.0), B = 4 17.3 -> 16.2 (15-17).
 std::int64_t gemv_max_rows() {
-  static const std::int64_t rows = __builtin_cpu_supports("avx512f") ? 1 : 2;
+  static const std::int64_t rows = __builtin_cpu_supports("avx512f") ? 1 : 4;
   return rows;
 }
 // BIRNN_GEMV=0 turns the small-M path off (for A/B benchmarks against plain sgemm).
@@ -91,7 +92,7 @@ void gemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, floa
       for (std::int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.f ? 0.f : beta * C[i * ldc + j];
     return;
   }
-  // Batch-1 (and, without AVX-512, batch-2) recurrent step, h W^T with alpha 1: the row-dot kernel.
+  // Batch-1 (and, without AVX-512, batch 2-4) recurrent step, h W^T with alpha 1: the row-dot kernel.
   if (!ta && tb && M <= gemv_max_rows() && alpha == 1.f && gemv_enabled()) return gemv_bt(M, N, K, A, lda, B, ldb, beta, C, ldc);
   if (at_via_transpose(ta, tb, M, N, K)) return sgemm_at_via_transpose(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   if (ta && !tb && aliasing_lda(lda)) return sgemm_at_padded(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

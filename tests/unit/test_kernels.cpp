@@ -246,13 +246,14 @@ TEST(Gemm, DoubleMatchesReference) {
     }
 }
 
-// The batch-1/2 path: every row-block remainder (N % 8), vector-tail (K % 16) and beta, padded strides.
+// The batch-1..4 path (rows of A four, two and one at a time): every row-block remainder (N % 8), vector
+// tail (K % 16) and beta, padded strides.
 // On every SIMD target this CPU has: AVX2 reduces eight rows at once, the others lane by lane.
 TEST(Gemm, SmallBatchRowDotKernelMatchesReference) {
   testing::for_each_simd_target([] {
   SCOPED_TRACE(simd_target_name());
   std::mt19937 g(7);
-  for (std::int64_t M : {1, 2, 3})
+  for (std::int64_t M : {1, 2, 3, 4, 5})
     for (std::int64_t N : {1, 7, 8, 9, 64, 1024})
       for (std::int64_t K : {1, 15, 16, 17, 256})
         for (float beta : {0.f, 1.f, 0.5f}) {

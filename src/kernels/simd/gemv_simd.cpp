@@ -89,20 +89,22 @@ HWY_NOINLINE void DotRows(const float* a, I64 lda, const float* b, I64 ldb, I64 
   }
 }
 
-// Rows i0 .. i0+MA-1 of C against every row of B, R rows of B at a time (the tail one by one). Two rows of A
-// take four rows of B at a time: eight accumulators, as one row of A with eight rows of B (sixteen would not
-// fit in AVX2's registers).
+// Rows i0 .. i0+MA-1 of C against every row of B, R rows of B at a time (the tail one by one). R * MA = 8
+// accumulators (sixteen would not fit in AVX2's registers with the loads): one row of A takes eight rows of
+// B at a time, two take four, four take two.
 template <int MA>
 void GemvRows(I64 N, I64 K, const float* A, I64 lda, const float* B, I64 ldb, float beta, float* C, I64 ldc) {
-  constexpr int R = MA == 1 ? 8 : 4;
+  constexpr int R = 8 / MA;
   I64 j = 0;
   for (; j + R <= N; j += R) DotRows<R, MA>(A, lda, B + j * ldb, ldb, K, beta, C + j, ldc);
   for (; j < N; ++j) DotRows<1, MA>(A, lda, B + j * ldb, ldb, K, beta, C + j, ldc);
 }
 
+// Four rows of A at a time, then two, then one: each pass streams B once.
 void GemvBt(I64 M, I64 N, I64 K, const float* A, I64 lda, const float* B, I64 ldb, float beta, float* C, I64 ldc) {
   I64 i = 0;
-  for (; i + 2 <= M; i += 2) GemvRows<2>(N, K, A + i * lda, lda, B, ldb, beta, C + i * ldc, ldc);
+  for (; i + 4 <= M; i += 4) GemvRows<4>(N, K, A + i * lda, lda, B, ldb, beta, C + i * ldc, ldc);
+  if (i + 2 <= M) GemvRows<2>(N, K, A + i * lda, lda, B, ldb, beta, C + i * ldc, ldc), i += 2;
   if (i < M) GemvRows<1>(N, K, A + i * lda, lda, B, ldb, beta, C + i * ldc, ldc);
 }
 
