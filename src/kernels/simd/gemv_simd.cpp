@@ -1,8 +1,9 @@
 // Small-M products C (M, N) = A (M, K) * B^T + beta * C with B (N, K) row-major: the recurrent step
-// h W_hh^T at batch 1, a stream of W_hh's rows through the cache. Each output is the dot product of one row of B with one row of A;
-// eight rows of B are read at once (eight independent FMA chains hide the FMA latency) and each vector
-// of B serves two rows of A when there are two, then each accumulator is reduced. Summation order
-// differs from sgemm's: results agree to float rounding.
+// h W_hh^T at batch 1 (and 2-4 on CPUs without AVX-512, gemm.cpp), a stream of W_hh's rows through the
+// cache. Each output is the dot product of one row of B with one row of A. Eight accumulators per pass:
+// eight rows of B against one row of A, four against two, or two against four, so each vector of B serves
+// every row of A in the pass and the independent FMA chains hide the FMA latency. Summation order differs
+// from sgemm's: results agree to float rounding.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/simd/gemv_simd.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
