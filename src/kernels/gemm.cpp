@@ -14,13 +14,18 @@
 namespace birnn::kernels {
 
 namespace {
+// Some routes below were measured to pay on one kind of CPU only: a Zen 5 with AVX-512 or a Zen 1 without.
+bool cpu_has_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f");
+  return yes;
+}
+
 // The most rows of A that take the row-dot kernel (bench/micro matvec/*). With AVX-512 (Zen 5) oneDNN's
 // sgemm streamed W faster at M = 2. On Zen 1 (AVX2) the row-dot kernel is faster up to M = 4: LSTM step
 // 47 against 107 us at M = 2, 89 against 97 at M = 4; LSTM forward B = 2 12.8 -> 8.6 ms (oneDNN 12.3),
 // B = 3 14.4 -> 12.5 (12.0), B = 4 17.3 -> 16.2 (15-17).
 std::int64_t gemv_max_rows() {
-  static const std::int64_t rows = __builtin_cpu_supports("avx512f") ? 1 : 4;
-  return rows;
+  return cpu_has_avx512() ? 1 : 4;
 }
 // BIRNN_GEMV=0 turns the small-M path off (for A/B benchmarks against plain sgemm).
 bool gemv_enabled() {
@@ -62,8 +67,7 @@ void sgemm_at_via_transpose(std::int64_t M, std::int64_t N, std::int64_t K, floa
 // Measured on an AVX-512 CPU (Zen 5); on Zen 1 (AVX2) it gains nothing (28.8 against 28.2 GF/s at the LSTM
 // shape above), and the padded copy below does better there, so CPUs without AVX-512 skip it.
 bool at_via_transpose(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K) {
-  static const bool avx512 = __builtin_cpu_supports("avx512f");
-  return avx512 && ta && !tb && M >= 2 * N && K >= 1024;
+  return cpu_has_avx512() && ta && !tb && M >= 2 * N && K >= 1024;
 }
 
 // A^T B with A's rows a multiple of 4 KB apart, as the LSTM's gate gradient dG is at G*H = 1024 (the weight
