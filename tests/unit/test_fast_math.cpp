@@ -3,7 +3,6 @@
 // sweep of float bit patterns, a fine linear grid where the gates live, and the special values; on every
 // SIMD target this CPU supports (the 128/256-bit ones refine a coarser reciprocal estimate).
 #include <gtest/gtest.h>
-#include <hwy/targets.h>
 #include <xmmintrin.h>
 
 #include <algorithm>
@@ -13,8 +12,6 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
-#include <set>
-#include <string>
 #include <vector>
 
 #include "kernels/pointwise.hpp"
@@ -29,8 +26,9 @@ constexpr double kMaxUlpSigmoid = 3.0, kMaxUlpTanh = 2.0;
 
 // The sweeps measure the kernels' arithmetic with flush-to-zero and denormals-are-zero off, whatever an
 // earlier test in this process left in MXCSR (the layers turn both on in the threads they run in, so the
-// whole test binary run in one process failed here while each test alone passed). Under FTZ the 128-bit targets' sigmoid loses its last bits
-// below ~1e-35 (measured: 4134 "ulps" at x = -81 on SSE4, an absolute error of ~3e-39); AVX2 does not.
+// whole test binary run in one process failed here while each test alone passed). Under FTZ the 128-bit
+// targets' sigmoid loses its last bits below ~1e-35 (measured: 4134 "ulps" at x = -81 on SSE4, an absolute
+// error of ~3e-39); AVX2 does not.
 struct DenormalsOn {
   unsigned saved = _mm_getcsr();
   DenormalsOn() { _mm_setcsr(saved & ~0x8040u); }

@@ -34,71 +34,71 @@ class PointwiseKernels : public ::testing::TestWithParam<std::int64_t> {};
 
 TEST_P(PointwiseKernels, LstmMatchesReference) {
   testing::for_each_simd_target([&] {
-  SCOPED_TRACE(simd_target_name());
-  const std::int64_t H = GetParam(), n = 5, ldg = 4 * H + 3, ld = H + 2;
-  std::mt19937 g(1);
-  auto gates = rnd(n * ldg, g), cp = rnd(n * ld, g, -2, 2);
-  auto g1 = gates, g2 = gates, c1 = cp, c2 = cp;  // c updated in place, as the layer does
-  std::vector<float> h1(n * ld), h2(n * ld), t1(n * ld), t2(n * ld);
-  lstm_forward(n, H, g1.data(), ldg, c1.data(), ld, c1.data(), ld, h1.data(), ld, t1.data(), ld);
-  ref::lstm_forward<float>(n, H, g2.data(), ldg, c2.data(), ld, c2.data(), ld, h2.data(), ld, t2.data(), ld);
-  expect_close(t1, t2, "tanh(c)");
-  expect_close(g1, g2, "gates");
-  expect_close(c1, c2, "c");
-  expect_close(h1, h2, "h");
+    SCOPED_TRACE(simd_target_name());
+    const std::int64_t H = GetParam(), n = 5, ldg = 4 * H + 3, ld = H + 2;
+    std::mt19937 g(1);
+    auto gates = rnd(n * ldg, g), cp = rnd(n * ld, g, -2, 2);
+    auto g1 = gates, g2 = gates, c1 = cp, c2 = cp;  // c updated in place, as the layer does
+    std::vector<float> h1(n * ld), h2(n * ld), t1(n * ld), t2(n * ld);
+    lstm_forward(n, H, g1.data(), ldg, c1.data(), ld, c1.data(), ld, h1.data(), ld, t1.data(), ld);
+    ref::lstm_forward<float>(n, H, g2.data(), ldg, c2.data(), ld, c2.data(), ld, h2.data(), ld, t2.data(), ld);
+    expect_close(t1, t2, "tanh(c)");
+    expect_close(g1, g2, "gates");
+    expect_close(c1, c2, "c");
+    expect_close(h1, h2, "h");
   });
 }
 
 TEST_P(PointwiseKernels, GruMatchesReference) {
   testing::for_each_simd_target([&] {
-  SCOPED_TRACE(simd_target_name());
-  const std::int64_t H = GetParam(), n = 4, ld3 = 3 * H + 1;
-  std::mt19937 g(2);
-  auto xg = rnd(n * ld3, g), hg = rnd(n * ld3, g), b = rnd(3 * H, g, -1, 1), hp = rnd(n * H, g, -1, 1);
-  for (const float* bias : {static_cast<const float*>(b.data()), static_cast<const float*>(nullptr)}) {
-    auto x1 = xg, x2 = xg, h1 = hp, h2 = hp;
-    std::vector<float> hn1(n * H), hn2(n * H);
-    gru_forward(n, H, x1.data(), ld3, hg.data(), ld3, bias, hn1.data(), H, h1.data(), H, h1.data(), H);
-    ref::gru_forward<float>(n, H, x2.data(), ld3, hg.data(), ld3, bias, hn2.data(), H, h2.data(), H, h2.data(), H);
-    expect_close(x1, x2, "gates");
-    expect_close(hn1, hn2, "hn");
-    expect_close(h1, h2, "h");
-  }
+    SCOPED_TRACE(simd_target_name());
+    const std::int64_t H = GetParam(), n = 4, ld3 = 3 * H + 1;
+    std::mt19937 g(2);
+    auto xg = rnd(n * ld3, g), hg = rnd(n * ld3, g), b = rnd(3 * H, g, -1, 1), hp = rnd(n * H, g, -1, 1);
+    for (const float* bias : {static_cast<const float*>(b.data()), static_cast<const float*>(nullptr)}) {
+      auto x1 = xg, x2 = xg, h1 = hp, h2 = hp;
+      std::vector<float> hn1(n * H), hn2(n * H);
+      gru_forward(n, H, x1.data(), ld3, hg.data(), ld3, bias, hn1.data(), H, h1.data(), H, h1.data(), H);
+      ref::gru_forward<float>(n, H, x2.data(), ld3, hg.data(), ld3, bias, hn2.data(), H, h2.data(), H, h2.data(), H);
+      expect_close(x1, x2, "gates");
+      expect_close(hn1, hn2, "hn");
+      expect_close(h1, h2, "h");
+    }
   });
 }
 
 TEST_P(PointwiseKernels, GruResetBeforeMatchesReference) {
   testing::for_each_simd_target([&] {
-  SCOPED_TRACE(simd_target_name());
-  const std::int64_t H = GetParam(), n = 3, ld3 = 3 * H;
-  std::mt19937 g(3);
-  auto xg = rnd(n * ld3, g), hg = rnd(n * 2 * H, g), b = rnd(3 * H, g, -1, 1), hp = rnd(n * H, g, -1, 1), hn = rnd(n * H, g);
-  auto x1 = xg, x2 = xg, h1 = hp, h2 = hp;
-  std::vector<float> rh1(n * H), rh2(n * H);
-  gru_rb_stage1(n, H, x1.data(), ld3, hg.data(), 2 * H, b.data(), h1.data(), H, rh1.data(), H);
-  ref::gru_rb_stage1<float>(n, H, x2.data(), ld3, hg.data(), 2 * H, b.data(), h2.data(), H, rh2.data(), H);
-  expect_close(rh1, rh2, "r*h");
-  gru_rb_stage2(n, H, x1.data(), ld3, hn.data(), H, b.data(), h1.data(), H, h1.data(), H);
-  ref::gru_rb_stage2<float>(n, H, x2.data(), ld3, hn.data(), H, b.data(), h2.data(), H, h2.data(), H);
-  expect_close(x1, x2, "gates");
-  expect_close(h1, h2, "h");
+    SCOPED_TRACE(simd_target_name());
+    const std::int64_t H = GetParam(), n = 3, ld3 = 3 * H;
+    std::mt19937 g(3);
+    auto xg = rnd(n * ld3, g), hg = rnd(n * 2 * H, g), b = rnd(3 * H, g, -1, 1), hp = rnd(n * H, g, -1, 1), hn = rnd(n * H, g);
+    auto x1 = xg, x2 = xg, h1 = hp, h2 = hp;
+    std::vector<float> rh1(n * H), rh2(n * H);
+    gru_rb_stage1(n, H, x1.data(), ld3, hg.data(), 2 * H, b.data(), h1.data(), H, rh1.data(), H);
+    ref::gru_rb_stage1<float>(n, H, x2.data(), ld3, hg.data(), 2 * H, b.data(), h2.data(), H, rh2.data(), H);
+    expect_close(rh1, rh2, "r*h");
+    gru_rb_stage2(n, H, x1.data(), ld3, hn.data(), H, b.data(), h1.data(), H, h1.data(), H);
+    ref::gru_rb_stage2<float>(n, H, x2.data(), ld3, hn.data(), H, b.data(), h2.data(), H, h2.data(), H);
+    expect_close(x1, x2, "gates");
+    expect_close(h1, h2, "h");
   });
 }
 
 TEST_P(PointwiseKernels, RnnMatchesReference) {
   testing::for_each_simd_target([&] {
-  SCOPED_TRACE(simd_target_name());
-  const std::int64_t H = GetParam(), n = 6;
-  std::mt19937 g(4);
-  for (bool relu : {false, true}) {
-    auto a = rnd(n * H, g);
-    auto a1 = a, a2 = a;
-    std::vector<float> h1(n * H), h2(n * H);
-    rnn_forward(n, H, a1.data(), H, relu, h1.data(), H);
-    ref::rnn_forward<float>(n, H, a2.data(), H, relu, h2.data(), H);
-    expect_close(a1, a2, "act");
-    expect_close(h1, h2, "h");
-  }
+    SCOPED_TRACE(simd_target_name());
+    const std::int64_t H = GetParam(), n = 6;
+    std::mt19937 g(4);
+    for (bool relu : {false, true}) {
+      auto a = rnd(n * H, g);
+      auto a1 = a, a2 = a;
+      std::vector<float> h1(n * H), h2(n * H);
+      rnn_forward(n, H, a1.data(), H, relu, h1.data(), H);
+      ref::rnn_forward<float>(n, H, a2.data(), H, relu, h2.data(), H);
+      expect_close(a1, a2, "act");
+      expect_close(h1, h2, "h");
+    }
   });
 }
 
@@ -106,35 +106,35 @@ TEST_P(PointwiseKernels, RnnMatchesReference) {
 // padded strides, dc / dh updated in place.
 TEST_P(PointwiseKernels, LstmBackwardMatchesReference) {
   testing::for_each_simd_target([&] {
-  SCOPED_TRACE(simd_target_name());
-  const std::int64_t H = GetParam(), n = 5, ldg = 4 * H + 3, ld = H + 2, lddr = H + 1, lddg = 4 * H + 5;
-  std::mt19937 g(5);
-  const auto gates = rnd(n * ldg, g, 0, 1), tc = rnd(n * ld, g, -1, 1), cp = rnd(n * ld, g, -2, 2),
-             dr = rnd(n * lddr, g, -1, 1);
-  auto dc = rnd(n * ld, g, -1, 1), dG = rnd(n * lddg, g);
-  auto dc1 = dc, dc2 = dc, dG1 = dG, dG2 = dG;
-  lstm_backward(n, H, gates.data(), ldg, tc.data(), cp.data(), ld, dr.data(), lddr, dc1.data(), ld, dG1.data(), lddg);
-  lstm_backward<float>(n, H, gates.data(), ldg, tc.data(), cp.data(), ld, dr.data(), lddr, dc2.data(), ld, dG2.data(),
-                       lddg);
-  expect_close(dc1, dc2, "dc");
-  expect_close(dG1, dG2, "dG");  // also checks that the padding between rows is left alone
+    SCOPED_TRACE(simd_target_name());
+    const std::int64_t H = GetParam(), n = 5, ldg = 4 * H + 3, ld = H + 2, lddr = H + 1, lddg = 4 * H + 5;
+    std::mt19937 g(5);
+    const auto gates = rnd(n * ldg, g, 0, 1), tc = rnd(n * ld, g, -1, 1), cp = rnd(n * ld, g, -2, 2),
+               dr = rnd(n * lddr, g, -1, 1);
+    auto dc = rnd(n * ld, g, -1, 1), dG = rnd(n * lddg, g);
+    auto dc1 = dc, dc2 = dc, dG1 = dG, dG2 = dG;
+    lstm_backward(n, H, gates.data(), ldg, tc.data(), cp.data(), ld, dr.data(), lddr, dc1.data(), ld, dG1.data(), lddg);
+    lstm_backward<float>(n, H, gates.data(), ldg, tc.data(), cp.data(), ld, dr.data(), lddr, dc2.data(), ld, dG2.data(),
+                         lddg);
+    expect_close(dc1, dc2, "dc");
+    expect_close(dG1, dG2, "dG");  // also checks that the padding between rows is left alone
   });
 }
 
 TEST_P(PointwiseKernels, GruBackwardMatchesReference) {
   testing::for_each_simd_target([&] {
-  SCOPED_TRACE(simd_target_name());
-  const std::int64_t H = GetParam(), n = 4, ldg = 3 * H + 1, ld = H + 3, ldd = 3 * H + 2;
-  std::mt19937 g(6);
-  const auto gates = rnd(n * ldg, g, 0, 1), hl = rnd(n * ld, g, -2, 2), hp = rnd(n * ld, g, -1, 1);
-  auto dh = rnd(n * ld, g, -1, 1), dGx = rnd(n * ldd, g), dGh = rnd(n * ldd, g);
-  auto dh1 = dh, dh2 = dh, dx1 = dGx, dx2 = dGx, dhh1 = dGh, dhh2 = dGh;
-  gru_backward(n, H, gates.data(), ldg, hl.data(), ld, hp.data(), ld, dh1.data(), ld, dx1.data(), ldd, dhh1.data(), ldd);
-  gru_backward<float>(n, H, gates.data(), ldg, hl.data(), ld, hp.data(), ld, dh2.data(), ld, dx2.data(), ldd,
-                      dhh2.data(), ldd);
-  expect_close(dh1, dh2, "dh");
-  expect_close(dx1, dx2, "dGx");
-  expect_close(dhh1, dhh2, "dGh");
+    SCOPED_TRACE(simd_target_name());
+    const std::int64_t H = GetParam(), n = 4, ldg = 3 * H + 1, ld = H + 3, ldd = 3 * H + 2;
+    std::mt19937 g(6);
+    const auto gates = rnd(n * ldg, g, 0, 1), hl = rnd(n * ld, g, -2, 2), hp = rnd(n * ld, g, -1, 1);
+    auto dh = rnd(n * ld, g, -1, 1), dGx = rnd(n * ldd, g), dGh = rnd(n * ldd, g);
+    auto dh1 = dh, dh2 = dh, dx1 = dGx, dx2 = dGx, dhh1 = dGh, dhh2 = dGh;
+    gru_backward(n, H, gates.data(), ldg, hl.data(), ld, hp.data(), ld, dh1.data(), ld, dx1.data(), ldd, dhh1.data(), ldd);
+    gru_backward<float>(n, H, gates.data(), ldg, hl.data(), ld, hp.data(), ld, dh2.data(), ld, dx2.data(), ldd,
+                        dhh2.data(), ldd);
+    expect_close(dh1, dh2, "dh");
+    expect_close(dx1, dx2, "dGx");
+    expect_close(dhh1, dhh2, "dGh");
   });
 }
 
@@ -251,26 +251,26 @@ TEST(Gemm, DoubleMatchesReference) {
 // On every SIMD target this CPU has: AVX2 reduces eight rows at once, the others lane by lane.
 TEST(Gemm, SmallBatchRowDotKernelMatchesReference) {
   testing::for_each_simd_target([] {
-  SCOPED_TRACE(simd_target_name());
-  std::mt19937 g(7);
-  for (std::int64_t M : {1, 2, 3, 4, 5})
-    for (std::int64_t N : {1, 7, 8, 9, 64, 1024})
-      for (std::int64_t K : {1, 15, 16, 17, 256})
-        for (float beta : {0.f, 1.f, 0.5f}) {
-          const std::int64_t lda = K + 1, ldb = K + 3, ldc = N + 2;
-          auto A = rnd(M * lda, g, -1, 1), B = rnd(N * ldb, g, -1, 1), C = rnd(M * ldc, g, -1, 1);
-          auto C1 = C, C2 = C, C3 = C;
-          gemv_bt(M, N, K, A.data(), lda, B.data(), ldb, beta, C1.data(), ldc);
-          gemm_ref<float>(false, true, M, N, K, 1.f, A.data(), lda, B.data(), ldb, beta, C2.data(), ldc);
-          gemm(false, true, M, N, K, 1.f, A.data(), lda, B.data(), ldb, beta, C3.data(), ldc);  // routed or not
-          for (std::int64_t i = 0; i < M; ++i) {
-            for (std::int64_t j = 0; j < N; ++j) {
-              ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j], 1e-5f * static_cast<float>(K)) << M << " " << N << " " << K;
-              ASSERT_NEAR(C3[i * ldc + j], C2[i * ldc + j], 1e-5f * static_cast<float>(K));
+    SCOPED_TRACE(simd_target_name());
+    std::mt19937 g(7);
+    for (std::int64_t M : {1, 2, 3, 4, 5})
+      for (std::int64_t N : {1, 7, 8, 9, 64, 1024})
+        for (std::int64_t K : {1, 15, 16, 17, 256})
+          for (float beta : {0.f, 1.f, 0.5f}) {
+            const std::int64_t lda = K + 1, ldb = K + 3, ldc = N + 2;
+            auto A = rnd(M * lda, g, -1, 1), B = rnd(N * ldb, g, -1, 1), C = rnd(M * ldc, g, -1, 1);
+            auto C1 = C, C2 = C, C3 = C;
+            gemv_bt(M, N, K, A.data(), lda, B.data(), ldb, beta, C1.data(), ldc);
+            gemm_ref<float>(false, true, M, N, K, 1.f, A.data(), lda, B.data(), ldb, beta, C2.data(), ldc);
+            gemm(false, true, M, N, K, 1.f, A.data(), lda, B.data(), ldb, beta, C3.data(), ldc);  // routed or not
+            for (std::int64_t i = 0; i < M; ++i) {
+              for (std::int64_t j = 0; j < N; ++j) {
+                ASSERT_NEAR(C1[i * ldc + j], C2[i * ldc + j], 1e-5f * static_cast<float>(K)) << M << " " << N << " " << K;
+                ASSERT_NEAR(C3[i * ldc + j], C2[i * ldc + j], 1e-5f * static_cast<float>(K));
+              }
+              for (std::int64_t j = N; j < ldc; ++j) ASSERT_EQ(C1[i * ldc + j], C[i * ldc + j]) << "wrote past N";
             }
-            for (std::int64_t j = N; j < ldc; ++j) ASSERT_EQ(C1[i * ldc + j], C[i * ldc + j]) << "wrote past N";
           }
-        }
   });
 }
 
