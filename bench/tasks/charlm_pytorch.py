@@ -5,6 +5,7 @@
   BIRNN_DATA_DIR=/tmp/birnn-data-cache /usr/bin/python3 bench/tasks/charlm_pytorch.py [--epochs 18] [--threads 1]
       [--batch 32] [--max-length 64] [--dropout 0.3] [--layers 3] [--lr-decay F --lr-decay-after N]   (as `birnn train charlm`'s flags)
       [--max-batches N]   (stop each epoch after N batches: to time an epoch on a slow machine)
+      [--checkpoint FILE] (save after every epoch; an existing FILE is resumed: bench/tasks/torch_checkpoint.py)
 
 Chapters n % 10 == 0 held out (test); dev = every 20th training chapter; each part joined with "\n\n".
 Vocabulary = <pad>, <unk>, then the training text's characters by count (ties in byte order). The
@@ -18,6 +19,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # else OpenBLAS's own thread
 import argparse, collections, math, random, time
 
 import torch
+
+import torch_checkpoint
 
 
 def load(root):
@@ -49,6 +52,7 @@ def main():
     ap.add_argument("--layers", type=int, default=3)
     ap.add_argument("--lr-decay", type=float, default=0.5)
     ap.add_argument("--lr-decay-after", type=int, default=15)
+    ap.add_argument("--checkpoint", default="")
     args = ap.parse_args()
     B, T = args.batch, args.max_length
     torch.set_num_threads(args.threads)
@@ -96,8 +100,11 @@ def main():
         return total / n / math.log(2)
 
     length = (len(tr) - T) // B
-    best, best_state, times = None, None, []
-    for epoch in range(args.epochs):
+    best, best_state, times, first = None, None, [], 0
+    loop = torch_checkpoint.load(args.checkpoint, model, opt)
+    if loop:
+        best, best_state, times, first = loop["best"], loop["best_state"], loop["times"], loop["epoch"]
+    for epoch in range(first, args.epochs):
         for g in opt.param_groups:  # the same closed form as birnn's lr_at_epoch
             g["lr"] = 2e-3 * args.lr_decay ** max(0, epoch + 1 - args.lr_decay_after)
         s = streams(tr, random.randrange(T), B, length)
@@ -124,6 +131,8 @@ def main():
         print(f"epoch {epoch + 1} {times[-1]:.1f}s/epoch{' (extrapolated from %d batches)' % done if args.max_batches else ''} "
               f"train loss {loss.item():.4f} dev bits_per_char {d:.4f}  [epoch {cpu_train:.1f} s CPU training"
               f"{' (extrapolated)' if args.max_batches else ''}]", flush=True)
+        torch_checkpoint.save(args.checkpoint, model, opt,
+                              {"epoch": epoch + 1, "best": best, "best_state": best_state, "times": times})
     model.load_state_dict(best_state)
     print(f"test bits_per_char {bpc(te):.4f}")
     print(f"seconds per epoch (median): {sorted(times)[len(times) // 2]:.1f}")

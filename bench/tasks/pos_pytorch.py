@@ -4,6 +4,7 @@ compare held-out accuracy and seconds per epoch on this CPU.
 
     BIRNN_DATA_DIR=/tmp/birnn-data-cache /usr/bin/python3 bench/tasks/pos_pytorch.py [--epochs 11] [--limit N]
         [--lr-decay F --lr-decay-after N]   (as `birnn train pos`'s flags and defaults: 0.5 after 8)
+        [--checkpoint FILE]   (save after every epoch; an existing FILE is resumed: bench/tasks/torch_checkpoint.py)
 
 Rules copied from src/tasks/pos_task.cpp and src/data (Brown reader):
   - files c[a-r]NN sorted by name, file i held out when i % 10 == 9; one sentence per non-blank line of
@@ -30,6 +31,8 @@ from collections import Counter
 os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = "1"
 import torch
 import torch.nn as nn
+
+import torch_checkpoint
 
 torch.set_num_threads(1)
 
@@ -146,6 +149,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--lr-decay", type=float, default=0.5)
     ap.add_argument("--lr-decay-after", type=int, default=8)
+    ap.add_argument("--checkpoint", default="")
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     random.seed(a.seed)
@@ -198,8 +202,11 @@ def main():
                     n += len(p)
         return ok / max(n, 1)
 
-    best = -1
-    for epoch in range(a.epochs):
+    best, best_state, first = -1, None, 0
+    loop = torch_checkpoint.load(a.checkpoint, model, opt)
+    if loop:
+        best, best_state, first = loop["best"], loop["best_state"], loop["epoch"]
+    for epoch in range(first, a.epochs):
         for g in opt.param_groups:  # constant for the first N epochs, then times F every epoch
             g["lr"] = 2e-3 * a.lr_decay ** max(0, epoch + 1 - a.lr_decay_after)
         model.train()
@@ -230,9 +237,9 @@ def main():
         print(f"epoch {epoch + 1}: train loss {total / len(plan):.4f}, {secs:.1f} s ({tokens / secs:.0f} tokens/s), dev accuracy {acc:.4f}"
               f"  [epoch {wall:.1f} s wall, {cpu:.1f} s CPU]", flush=True)
         if acc > best:
-            best = acc
-            torch.save(model.state_dict(), "/tmp/pos_pytorch_best.pt")
-    model.load_state_dict(torch.load("/tmp/pos_pytorch_best.pt"))
+            best, best_state = acc, {k: v.clone() for k, v in model.state_dict().items()}
+        torch_checkpoint.save(a.checkpoint, model, opt, {"epoch": epoch + 1, "best": best, "best_state": best_state})
+    model.load_state_dict(best_state)
     print(f"held-out accuracy {evaluate(te):.4f}")
 
 
