@@ -93,6 +93,8 @@ const Shape kShapes[] = {
     {"lstm_bwd_dh_B64", false, false, 64, H, 4 * H, 0.f},
     {"lstm_bwd_dW_T100_B64", true, false, 4 * H, H, TB, 0.f},
     {"lstm_bwd_dW_T100_B1", true, false, 4 * H, H, 100, 0.f},
+    {"lstm_bwd_dW_T100_B8", true, false, 4 * H, H, 800, 0.f},
+    {"tagger_bwd_dW_fc_K700", true, false, 188, 400, 700, 0.f},  // the pos tagger's output layer, ~700 tokens
     {"gru_step_B64", false, true, 64, 3 * H, H, 0.f},
     {"gru_step_B1", false, true, 1, 3 * H, H, 0.f},
     {"gru_xproj_T100_B64", false, true, TB, 3 * H, H, 1.f},

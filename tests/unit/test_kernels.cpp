@@ -189,6 +189,14 @@ TEST(Gemm, TallTransposedAProductMatchesReference) {
   expect_at_b_matches_reference(70, 19, 1100, 70 + 5, 1e-3f, g);
 }
 
+// A^T B with a short reduction and a small B copies B first on CPUs without AVX-512 (gemm.cpp); B's rows
+// padded; the last size is past the copy's bound.
+TEST(Gemm, ShortReductionTransposedAProductMatchesReference) {
+  std::mt19937 g(8);
+  for (std::int64_t K : {1, 100, 1023}) expect_at_b_matches_reference(70, 19, K, 70 + 5, 1e-3f, g);
+  expect_at_b_matches_reference(30, 200, 700, 30, 1e-3f, g);
+}
+
 // A^T B with A's rows 4 KB apart (lda = 1024 floats, the LSTM gate gradient's stride) takes a padded copy
 // of A (gemm.cpp); also with M narrower than lda, and a K short and long.
 TEST(Gemm, TransposedAWithPageStrideMatchesReference) {
