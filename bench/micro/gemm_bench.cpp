@@ -91,6 +91,7 @@ const Shape kShapes[] = {
     {"lstm_step_B1", false, true, 1, 4 * H, H, 1.f},
     {"lstm_xproj_T100_B64", false, true, TB, 4 * H, H, 1.f},
     {"lstm_bwd_dh_B64", false, false, 64, H, 4 * H, 0.f},
+    {"lstm_bwd_dh_B4", false, false, 4, H, 4 * H, 0.f},
     {"lstm_bwd_dW_T100_B64", true, false, 4 * H, H, TB, 0.f},
     {"lstm_bwd_dW_T100_B1", true, false, 4 * H, H, 100, 0.f},
     {"lstm_bwd_dW_T100_B8", true, false, 4 * H, H, 800, 0.f},

@@ -1,6 +1,8 @@
 // The batch-1 recurrent step, h W_hh^T with W_hh (G*H, H) row-major (PyTorch's layout), H = 256:
 //   gemv/*   the row-dot kernel (kernels/gemv.hpp) that gemm() routes batch 1 to (and batch 2-4 without AVX-512)
 //   sgemm/*  oneDNN's dnnl_sgemm on the same operands (what gemm() does with BIRNN_GEMV=0)
+//   panel/*  the panel kernel (kernels/panel_gemm.hpp) on W_hh packed once, outside the timed loop: what the
+//            layers run for batches 2-64 on CPUs without AVX-512
 //   lstm_step_B1/*  one whole LSTM step at batch 1: the product plus the fused gate pass
 // The product streams W_hh (1 MB for LSTM, in L2) once per step, so GBps counts the weight bytes.
 #include <oneapi/dnnl/dnnl.h>
@@ -10,6 +12,7 @@
 
 #include "kernels/gemm.hpp"
 #include "kernels/gemv.hpp"
+#include "kernels/panel_gemm.hpp"
 #include "kernels/pointwise.hpp"
 #include "micro.hpp"
 
@@ -49,6 +52,17 @@ void BM_Sgemm(benchmark::State& state, std::int64_t M, std::int64_t N) {
   meter.report(flops(M, N, H), weight_bytes(N, H));
 }
 
+void BM_Panel(benchmark::State& state, std::int64_t M, std::int64_t N) {
+  Operands o(M, N, H);
+  const auto panels = kernels::pack_panels(o.w.data(), N, H, H, true);
+  Meter meter(state);
+  for (auto _ : state) {
+    kernels::panel_gemm(M, N, H, o.a.data(), H, panels.data(), 1.f, o.c.data(), N, nullptr);
+    benchmark::ClobberMemory();
+  }
+  meter.report(flops(M, N, H), weight_bytes(N, H));
+}
+
 // One LSTM step at batch 1 as the layer runs it: gates += h W_hh^T (through gemm()'s routing), then the
 // fused pass writes c and h. h feeds the next iteration, like the recurrence.
 void BM_LstmStepB1(benchmark::State& state) {
@@ -71,11 +85,13 @@ void BM_LstmStepB1(benchmark::State& state) {
     std::int64_t N;
   } kCells[] = {{"lstm", 4 * H}, {"gru", 3 * H}, {"rnn", H}};
   for (const auto& cell : kCells)
-    for (std::int64_t M : {1, 2, 4}) {
+    for (std::int64_t M : {1, 2, 4, 8, 16, 32, 64}) {
       const std::string shape = std::string(cell.cell) + "/" + std::to_string(M) + "x" + std::to_string(cell.N) + "x" +
                                 std::to_string(H);
       benchmark::RegisterBenchmark(("matvec/gemv/" + shape).c_str(), BM_Gemv, M, cell.N)->Unit(benchmark::kMicrosecond);
       benchmark::RegisterBenchmark(("matvec/sgemm/" + shape).c_str(), BM_Sgemm, M, cell.N)->Unit(benchmark::kMicrosecond);
+      if (M > 1)
+        benchmark::RegisterBenchmark(("matvec/panel/" + shape).c_str(), BM_Panel, M, cell.N)->Unit(benchmark::kMicrosecond);
     }
   benchmark::RegisterBenchmark("matvec/lstm_step_B1/H256", BM_LstmStepB1)->Unit(benchmark::kMicrosecond);
   return true;

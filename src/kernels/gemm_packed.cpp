@@ -2,6 +2,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 #include <unordered_map>
 
 #include "kernels/gemm.hpp"
+#include "kernels/panel_gemm.hpp"
 
 namespace birnn::kernels {
 
@@ -43,6 +45,22 @@ dnnl::matmul::primitive_desc make_pd(I64 M, I64 N, I64 K, I64 lda, I64 ldc, floa
 // Which of oneDNN's implementations a primitive descriptor chose: "brg..." (brgemm), "gemm:jit", "ref..."
 bool implementation_is(const dnnl::matmul::primitive_desc& pd, const char* prefix) {
   return std::string(pd.impl_info_str()).rfind(prefix, 0) == 0;
+}
+
+// Without oneDNN's blocked layout (CPUs without AVX-512), products of up to this many rows run birnn's panel
+// kernel on a copy of W in panels (panel_gemm.hpp). Zen 1, LSTM W_hh (1024 x 256), per product against
+// dnnl_sgemm on W: M = 2 34.8 against 87.4 us (and 44.6 for the row-dot kernel that gemm() takes there),
+// M = 4 56.7 / 99.2, M = 8 115 / 170, M = 16 230 / 267, M = 32 459 / 503, M = 64 918 / 933 (GRU at M = 64
+// 707 / 699: level); bench/micro matvec/*. Longer products (the input projection over many steps) re-read
+// A once per panel and stay with sgemm.
+constexpr I64 kPanelMaxRows = 64;
+// BIRNN_PANELS=0 turns the panels off (for A/B benchmarks against the unpacked path).
+bool panels_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("BIRNN_PANELS");
+    return !(v && std::string(v) == "0");
+  }();
+  return on;
 }
 
 // The weight layout oneDNN picks for (N, K) at a typical M, cached: a layer calls this once per forward.
@@ -102,7 +120,8 @@ struct PackedF32::Impl {
   const float* W;  // the caller's weight: the M <= 1 and fallback paths multiply it directly
   I64 N, K, ld, m_hint;
   bool transposed;
-  memory packed;  // empty: no pack, every multiply goes through gemm()
+  memory packed;               // oneDNN's blocked layout (AVX-512), or empty
+  std::vector<float> panels;  // else birnn's panels for M in 2 .. kPanelMaxRows, or empty
 };
 
 PackedF32::PackedF32(const float* W, I64 N, I64 K, I64 ld, bool transposed, I64 m_hint)
@@ -111,7 +130,10 @@ PackedF32::PackedF32(const float* W, I64 N, I64 K, I64 ld, bool transposed, I64 
   m.W = W, m.N = N, m.K = K, m.ld = ld, m.m_hint = m_hint > 1 ? m_hint : 64, m.transposed = transposed;
   if (N <= 0 || K <= 0) return;
   const memory::desc& layout = packed_layout(N, K, m.m_hint);
-  if (layout.is_zero()) return;
+  if (layout.is_zero()) {
+    if (m.m_hint <= kPanelMaxRows && panels_enabled()) m.panels = pack_panels(W, N, K, ld, transposed);
+    return;
+  }
   try {
     // op(W) is (K, N): element (k, n) sits at W[n * ld + k] (transposed) or W[k * ld + n].
     const memory::desc user({K, N}, memory::data_type::f32, transposed ? memory::dims{1, ld} : memory::dims{ld, 1});
@@ -131,6 +153,8 @@ void PackedF32::multiply(I64 M, const float* A, I64 lda, float beta, float* C, I
   if (bias && beta != 0.f) throw std::invalid_argument("PackedF32::multiply: a bias needs beta == 0");
   if (M <= 0 || m.N <= 0) return;
   // M == 1 is the batch-1 step: gemm()'s row-dot kernel beats any GEMM there.
+  if (!m.panels.empty() && M > 1 && M <= kPanelMaxRows)
+    return panel_gemm(M, m.N, m.K, A, lda, m.panels.data(), beta, C, ldc, bias);
   Prim* p = M > 1 && m.packed ? &primitive(m.N, m.K, m.m_hint, m.packed.get_desc(), M, lda, ldc, beta, bias) : nullptr;
   if (!p || !p->ok) {
     if (bias)

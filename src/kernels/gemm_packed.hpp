@@ -4,7 +4,9 @@
 // each step runs the matmul primitive on it: B = 64, H = 256 steps 10-20% faster (bench/micro
 // gemm/*_step_B64*/packed; BPTT packs W_hh once for its per-step dG W_hh too). Also used for the
 // input projection, whose bias it adds in the GEMM's store. Same numbers as gemm() up to summation order.
-// Only where oneDNN's matmul is brgemm (AVX-512): elsewhere nothing is packed and multiply() is gemm() on W.
+// oneDNN's layout only where its matmul is brgemm (AVX-512). Elsewhere, for products of 2-64 rows, W is laid
+// out in birnn's column panels instead (panel_gemm.hpp; the recurrent steps of batches up to 64), and other
+// products are gemm() on W.
 #pragma once
 #include <cstdint>
 #include <memory>
