@@ -11,8 +11,12 @@ import torch
 
 
 def load(path, model, opt):
-    """Restores model, optimizer and generators from `path`; returns the script's saved loop state, or None."""
-    if not path or not os.path.exists(path):
+    """Restores model, optimizer and generators from `path`; returns the script's saved loop state, or None.
+    Creates the checkpoint's folder if missing, so a bad path fails now rather than after the first epoch."""
+    if not path:
+        return None
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if not os.path.exists(path):
         return None
     ck = torch.load(path)
     model.load_state_dict(ck["model"])
