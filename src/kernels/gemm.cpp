@@ -1,7 +1,5 @@
 #include "kernels/gemm.hpp"
 
-#include <cstdlib>
-
 #include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
@@ -9,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/ab_switch.hpp"
 #include "kernels/gemv.hpp"
 
 namespace birnn::kernels {
@@ -29,10 +28,7 @@ std::int64_t gemv_max_rows() {
 }
 // BIRNN_GEMV=0 turns the small-M path off (for A/B benchmarks against plain sgemm).
 bool gemv_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("BIRNN_GEMV");
-    return !(v && std::string(v) == "0");
-  }();
+  static const bool on = ab_switch_on("BIRNN_GEMV");
   return on;
 }
 void sgemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,

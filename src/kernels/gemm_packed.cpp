@@ -2,7 +2,6 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -10,6 +9,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "kernels/ab_switch.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/panel_gemm.hpp"
 
@@ -56,10 +56,7 @@ bool implementation_is(const dnnl::matmul::primitive_desc& pd, const char* prefi
 constexpr I64 kPanelMaxRows = 64;
 // BIRNN_PANELS=0 turns the panels off (for A/B benchmarks against the unpacked path).
 bool panels_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("BIRNN_PANELS");
-    return !(v && std::string(v) == "0");
-  }();
+  static const bool on = ab_switch_on("BIRNN_PANELS");
   return on;
 }
 
