@@ -74,13 +74,20 @@ bool at_via_transpose(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int
 // fwd+bwd, CPU ms: B = 1 15.9 -> 13.8, B = 64 625 -> 610.
 bool aliasing_lda(std::int64_t lda) { return lda % 1024 == 0; }
 
+// rows x cols of src (row stride ld) copied into buf with row stride ld_out; returns buf's data. Each caller
+// keeps its own thread-local buffer: a product may hold copies of A and B at once.
+const float* copy_rows(std::int64_t rows, std::int64_t cols, const float* src, std::int64_t ld, std::int64_t ld_out,
+                       std::vector<float>& buf) {
+  buf.resize(static_cast<std::size_t>(rows * ld_out));
+  for (std::int64_t r = 0; r < rows; ++r) std::copy(src + r * ld, src + r * ld + cols, buf.data() + r * ld_out);
+  return buf.data();
+}
+
 void sgemm_at_padded(std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A, std::int64_t lda,
                      const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc) {
   const std::int64_t ldp = M + 16;
   thread_local std::vector<float> ap;
-  ap.resize(static_cast<std::size_t>(K * ldp));
-  for (std::int64_t k = 0; k < K; ++k) std::copy(A + k * lda, A + k * lda + M, ap.data() + k * ldp);
-  sgemm(true, false, M, N, K, alpha, ap.data(), ldp, B, ldb, beta, C, ldc);
+  sgemm(true, false, M, N, K, alpha, copy_rows(K, M, A, lda, ldp, ap), ldp, B, ldb, beta, C, ldc);
 }
 
 // A^T B with a short reduction and a small B (K < 1024, B at most 512 KB: the weight gradients dW = dG^T X
@@ -95,13 +102,6 @@ void sgemm_at_padded(std::int64_t M, std::int64_t N, std::int64_t K, float alpha
 bool copy_b_first(bool ta, bool tb, std::int64_t N, std::int64_t K) {
   return !cpu_has_avx512() && ta && !tb && K < 1024 && K * N <= 128 * 1024;
 }
-
-const float* contiguous_copy(std::int64_t rows, std::int64_t cols, const float* src, std::int64_t ld) {
-  thread_local std::vector<float> buf;
-  buf.resize(static_cast<std::size_t>(rows * cols));
-  for (std::int64_t r = 0; r < rows; ++r) std::copy(src + r * ld, src + r * ld + cols, buf.data() + r * cols);
-  return buf.data();
-}
 }  // namespace
 
 void gemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
@@ -115,7 +115,8 @@ void gemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, floa
   // Batch-1 (and, without AVX-512, batch 2-4) recurrent step, h W^T with alpha 1: the row-dot kernel.
   if (!ta && tb && M <= gemv_max_rows() && alpha == 1.f && gemv_enabled()) return gemv_bt(M, N, K, A, lda, B, ldb, beta, C, ldc);
   if (copy_b_first(ta, tb, N, K)) {
-    B = contiguous_copy(K, N, B, ldb);
+    thread_local std::vector<float> bcopy;
+    B = copy_rows(K, N, B, ldb, N, bcopy);
     ldb = N;
   }
   if (at_via_transpose(ta, tb, M, N, K)) return sgemm_at_via_transpose(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
