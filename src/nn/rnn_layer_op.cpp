@@ -20,6 +20,7 @@
 #include "kernels/gemm_packed.hpp"
 #include "kernels/pointwise.hpp"
 #include "kernels/pointwise_backward.hpp"
+#include "nn/batch_parts.hpp"
 
 namespace birnn::nn {
 
@@ -52,6 +53,18 @@ struct Saved {
   Tensor r;      // (N, H) LSTM with projection: o*tanh(c), the input of W_hr
   Tensor aux;    // (N, H) GRU: W_hn h + b_hn;  GRU reset-before: r*h
 };
+
+// Allocated before the parts of a direction run: each part fills its own rows.
+Saved allocate_saved(const LayerSpec& s, const Dims& m, DType dt) {
+  const bool lstm = s.cell == CellKind::lstm;
+  Saved sv;
+  sv.gates = Tensor::empty({m.N, m.GH}, dt);
+  sv.hprev = Tensor::empty({m.N, m.Hout}, dt);
+  if (lstm) sv.cprev = Tensor::empty({m.N, m.H}, dt), sv.tc = Tensor::empty({m.N, m.H}, dt);
+  if (lstm && s.proj_size > 0) sv.r = Tensor::empty({m.N, m.H}, dt);
+  if (!lstm && s.cell != CellKind::rnn_tanh && s.cell != CellKind::rnn_relu) sv.aux = Tensor::empty({m.N, m.H}, dt);
+  return sv;
+}
 
 template <class T>
 T* ptr(const Tensor& t) {
@@ -106,11 +119,15 @@ bool project_bf16(I64 n, const T* A, I64 lda, const kernels::PackedBf16* W16, co
   return false;
 }
 
+// One direction over the slots `part` of the batch (all of them, or one part of a split batch: then the
+// per-step products and the input projection run on the part's rows only). h0, c0, hn, cn: this direction's
+// (B, ...) in the caller's order; y: the layer's output (N, D*H_out); save: allocated by the caller, or null.
 template <class T>
-void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x, const T* h0, const T* c0,
-                       const DirectionParams& w, T* y, T* hn, T* cn, Saved* save, DType dt) {
+void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const Slots& part, const T* x, const T* h0,
+                       const T* c0, const DirectionParams& w, T* y, T* hn, T* cn, Saved* save, DType dt) {
   const Dims m(s, p);
-  const bool lstm = s.cell == CellKind::lstm, proj = s.proj_size > 0;
+  const I64 nb = part.size();
+  const bool lstm = s.cell == CellKind::lstm, proj = s.proj_size > 0, whole = nb == m.B;
   const T* w_ih = w.w_ih.data<T>();
   const T* w_hh = w.w_hh.data<T>();
   const T* b_hh = ptr<T>(w.b_hh);
@@ -129,9 +146,10 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
       for (I64 j = 0; j < m.GH; ++j) bias[j] += b_hh[j];
   }
   // float: W_ih packed once, so the bias lands in the GEMM's store instead of a pass that fills the rows
-  // with it first and a beta = 1 read of them.
+  // with it first and a beta = 1 read of them. A part projects step by step (its rows of a chunk are not
+  // contiguous), so its products are as tall as the part.
   const I64 chunk_steps = std::max<I64>(1, kProjectionRows / m.B);
-  const auto ih_packed = pack_f32(w_ih, m.GH, m.I, true, m.B * chunk_steps, ih16);
+  const auto ih_packed = pack_f32(w_ih, m.GH, m.I, true, whole ? m.B * chunk_steps : nb, ih16);
   const auto project = [&](I64 row0, I64 rows, T* dst) {
     if (project_bf16(rows, x + row0 * m.I, m.I, ih16, bias.data(), dst, m.GH)) return;
     if constexpr (std::is_same_v<T, float>)
@@ -139,28 +157,21 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
     for (I64 i = 0; i < rows; ++i) std::memcpy(dst + i * m.GH, bias.data(), sizeof(T) * bias.size());
     gemm(false, true, rows, m.GH, m.I, T(1), x + row0 * m.I, m.I, w_ih, m.I, T(1), dst, m.GH);
   };
-  Tensor gates_t = Tensor::empty({save ? m.N : std::min(m.N, chunk_steps * m.B), m.GH}, dt);
+  Tensor gates_t = save ? save->gates : Tensor::empty({std::min(m.N, chunk_steps * m.B), m.GH}, dt);
   T* xg = gates_t.data<T>();
   I64 chunk_row0 = 0;  // packed row of xg[0] (inference) or 0 (training: xg holds every row)
 
-  // State in sorted slot order; slots past batch_sizes[t] are simply not touched at step t.
-  std::vector<T> h(static_cast<std::size_t>(m.B * m.Hout), T(0)), c(static_cast<std::size_t>(lstm ? m.B * m.H : 0), T(0));
-  for (I64 sl = 0; sl < m.B; ++sl) {
-    const I64 b = p.order[sl];
-    if (h0) std::memcpy(&h[sl * m.Hout], h0 + b * m.Hout, sizeof(T) * static_cast<std::size_t>(m.Hout));
-    if (lstm && c0) std::memcpy(&c[sl * m.H], c0 + b * m.H, sizeof(T) * static_cast<std::size_t>(m.H));
+  // State in sorted slot order (row i is slot part.begin + i); slots past step t's rows are not touched.
+  std::vector<T> h(static_cast<std::size_t>(nb * m.Hout), T(0)), c(static_cast<std::size_t>(lstm ? nb * m.H : 0), T(0));
+  for (I64 sl = part.begin; sl < part.end; ++sl) {
+    const I64 b = p.order[sl], i = sl - part.begin;
+    if (h0) std::memcpy(&h[i * m.Hout], h0 + b * m.Hout, sizeof(T) * static_cast<std::size_t>(m.Hout));
+    if (lstm && c0) std::memcpy(&c[i * m.H], c0 + b * m.H, sizeof(T) * static_cast<std::size_t>(m.H));
   }
   // GRU reset-before multiplies only the r and z rows of W_hh by h.
-  const auto hh_packed = pack_f32(w_hh, s.cell == CellKind::gru_reset_before ? 2 * m.H : m.GH, m.Hout, true, m.B, hh16);
-  std::vector<T> hg(static_cast<std::size_t>(m.B * m.GH)), scratch(static_cast<std::size_t>(m.B * m.H)),
-      scratch2(static_cast<std::size_t>(m.B * m.H));
-  if (save) {
-    save->gates = gates_t;
-    save->hprev = Tensor::empty({m.N, m.Hout}, dt);
-    if (lstm) save->cprev = Tensor::empty({m.N, m.H}, dt), save->tc = Tensor::empty({m.N, m.H}, dt);
-    if (lstm && proj) save->r = Tensor::empty({m.N, m.H}, dt);
-    if (!lstm && s.cell != CellKind::rnn_tanh && s.cell != CellKind::rnn_relu) save->aux = Tensor::empty({m.N, m.H}, dt);
-  }
+  const auto hh_packed = pack_f32(w_hh, s.cell == CellKind::gru_reset_before ? 2 * m.H : m.GH, m.Hout, true, nb, hh16);
+  std::vector<T> hg(static_cast<std::size_t>(nb * m.GH)), scratch(static_cast<std::size_t>(nb * m.H)),
+      scratch2(static_cast<std::size_t>(nb * m.H));
   // One direction: each step writes h straight into its rows of y, and the next step reads h_{t-1} from there
   // (no copy of the state per step; it runs forward in time, so a step's rows are a prefix of the previous
   // step's). Only the initial state, read by the first step, lives in `h`. Two directions keep the state in `h`
@@ -173,14 +184,19 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
 
   for (I64 st = 0; st < m.T; ++st) {
     const I64 t = d == 0 ? st : m.T - 1 - st;
-    const I64 n = p.batch_sizes[t], off = p.offsets[t];
     if (st % chunk_steps == 0) {  // project the next chunk of steps (packed rows are in time order)
       const I64 last = d == 0 ? std::min(t + chunk_steps, m.T) - 1 : std::max<I64>(t - chunk_steps + 1, 0);
-      const I64 r0 = std::min(off, p.offsets[last]), r1 = std::max(off + n, p.offsets[last] + p.batch_sizes[last]);
+      const I64 r0 = std::min(p.offsets[t], p.offsets[last]);
+      const I64 r1 = std::max(p.offsets[t] + p.batch_sizes[t], p.offsets[last] + p.batch_sizes[last]);
       if (!save) chunk_row0 = r0;
-      project(r0, r1 - r0, xg + (r0 - chunk_row0) * m.GH);
+      if (whole) project(r0, r1 - r0, xg + (r0 - chunk_row0) * m.GH);
+      else
+        for (I64 u = std::min(t, last); u <= std::max(t, last); ++u)
+          if (const StepRows r = step_rows(p, part, u); r.n > 0) project(r.offset, r.n, xg + (r.offset - chunk_row0) * m.GH);
     }
-    if (st > 0 && state_in_y) hp = y + p.offsets[t - 1] * ldy, ldhp = ldy;
+    const auto [n, off] = step_rows(p, part, t);
+    if (n == 0) continue;  // the part's items have all ended (forward) or not yet begun (reverse)
+    if (st > 0 && state_in_y) hp = y + (p.offsets[t - 1] + part.begin) * ldy, ldhp = ldy;
     T* g = xg + (off - chunk_row0) * m.GH;
     T* const yt = y + off * ldy + d * m.Hout;
     T* const ht = state_in_y ? yt : h.data();  // where this step's h goes
@@ -220,50 +236,66 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x,
     }
     if (!state_in_y) copy_rows(n, m.Hout, h.data(), m.Hout, yt, ldy);
   }
-  for (I64 sl = 0; sl < m.B; ++sl) {
-    const I64 b = p.order[sl];
+  for (I64 sl = part.begin; sl < part.end; ++sl) {
+    const I64 b = p.order[sl], i = sl - part.begin;
     // In y, slot sl's final h is its row of the item's last step.
-    const T* h_end = state_in_y ? y + (p.offsets[p.lengths[b] - 1] + sl) * ldy : &h[sl * m.Hout];
+    const T* h_end = state_in_y ? y + (p.offsets[p.lengths[b] - 1] + sl) * ldy : &h[i * m.Hout];
     std::memcpy(hn + b * m.Hout, h_end, sizeof(T) * static_cast<std::size_t>(m.Hout));
-    if (lstm) std::memcpy(cn + b * m.H, &c[sl * m.H], sizeof(T) * static_cast<std::size_t>(m.H));
+    if (lstm) std::memcpy(cn + b * m.H, &c[i * m.H], sizeof(T) * static_cast<std::size_t>(m.H));
   }
 }
 
-// Gradient outputs for one direction; null where not needed.
+// Gradients of one direction; null where not needed. dh0, dc0: (B, H_out), (B, H) in the caller's order.
 template <class T>
 struct DirectionGrads {
   T *dw_ih = nullptr, *dw_hh = nullptr, *db_ih = nullptr, *db_hh = nullptr, *dw_hr = nullptr;
-  T* dh0 = nullptr;  // (B, H_out) caller's order
-  T* dc0 = nullptr;  // (B, H)
+  T* dh0 = nullptr;
+  T* dc0 = nullptr;
 };
 
+// Per-step gradients of one direction, (N, ...) packed: BPTT fills them part by part, the weight gradients
+// and the input gradient then read all their rows.
+struct StepGrads {
+  Tensor dG;     // (N, G*H) gradient w.r.t. the pre-activations (x W_ih^T + ...)
+  Tensor dGh;    // (N, G*H) GRU: gradient w.r.t. W_hh h + b_hh
+  Tensor dHall;  // (N, H_out) LSTM with projection: gradient w.r.t. each step's h
+};
+
+StepGrads allocate_step_grads(const LayerSpec& s, const Dims& m, DType dt) {
+  StepGrads g;
+  g.dG = Tensor::empty({m.N, m.GH}, dt);
+  if (s.cell == CellKind::gru) g.dGh = Tensor::empty({m.N, m.GH}, dt);
+  if (s.proj_size > 0) g.dHall = Tensor::empty({m.N, m.Hout}, dt);
+  return g;
+}
+
+// BPTT of one direction over the slots `part`: the step loop, backwards in time, filling the part's rows of
+// `sg` and its slots of dh0 / dc0. dy: (N, D*H_out) or null; dhn, dcn: this direction's (B, ...) or null.
 template <class T>
-void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x, const Saved& sv,
-                        const DirectionParams& w, const T* dy, const T* dhn, const T* dcn, Tensor& dG_out,
-                        const DirectionGrads<T>& out, DType dt) {
+void bptt_part(const LayerSpec& s, const PackPlan& p, I64 d, const Slots& part, const Saved& sv,
+               const DirectionParams& w, const T* dy, const T* dhn, const T* dcn, const StepGrads& sg, T* dh0, T* dc0) {
   const Dims m(s, p);
+  const I64 nb = part.size();
   const bool lstm = s.cell == CellKind::lstm, proj = s.proj_size > 0;
   const T* w_hh = w.w_hh.data<T>();
   const T* gates = sv.gates.data<T>();
   const T* hprev = sv.hprev.data<T>();
   const I64 ldy = m.D * m.Hout;
 
-  std::vector<T> dh(static_cast<std::size_t>(m.B * m.Hout), T(0)), dc(static_cast<std::size_t>(lstm ? m.B * m.H : 0), T(0));
-  for (I64 sl = 0; sl < m.B; ++sl) {
-    const I64 b = p.order[sl];
-    if (dhn) std::memcpy(&dh[sl * m.Hout], dhn + b * m.Hout, sizeof(T) * static_cast<std::size_t>(m.Hout));
-    if (lstm && dcn) std::memcpy(&dc[sl * m.H], dcn + b * m.H, sizeof(T) * static_cast<std::size_t>(m.H));
+  // Running gradients of h and c, row i for slot part.begin + i.
+  std::vector<T> dh(static_cast<std::size_t>(nb * m.Hout), T(0)), dc(static_cast<std::size_t>(lstm ? nb * m.H : 0), T(0));
+  for (I64 sl = part.begin; sl < part.end; ++sl) {
+    const I64 b = p.order[sl], i = sl - part.begin;
+    if (dhn) std::memcpy(&dh[i * m.Hout], dhn + b * m.Hout, sizeof(T) * static_cast<std::size_t>(m.Hout));
+    if (lstm && dcn) std::memcpy(&dc[i * m.H], dcn + b * m.H, sizeof(T) * static_cast<std::size_t>(m.H));
   }
-  Tensor dG_t = Tensor::empty({m.N, m.GH}, dt);
-  T* dG = dG_t.data<T>();
-  Tensor dGh_t = s.cell == CellKind::gru ? Tensor::empty({m.N, m.GH}, dt) : Tensor();
-  Tensor dHall_t = proj ? Tensor::empty({m.N, m.Hout}, dt) : Tensor();
-  std::vector<T> scratch(static_cast<std::size_t>(m.B * m.H));
+  T* dG = ptr<T>(sg.dG);
+  std::vector<T> scratch(static_cast<std::size_t>(nb * m.H));
   // dh = dG W_hh (+ beta dh) at every step: W_hh (G*H, Hout) packed once for it, as in the forward (float,
   // batch > 1; the reset-before GRU multiplies parts of W_hh and keeps the plain GEMM).
   std::optional<kernels::PackedF32> hh_packed;
   if constexpr (std::is_same_v<T, float>)
-    if (m.B > 1 && s.cell != CellKind::gru_reset_before) hh_packed.emplace(w_hh, m.Hout, m.GH, m.Hout, false, m.B);
+    if (nb > 1 && s.cell != CellKind::gru_reset_before) hh_packed.emplace(w_hh, m.Hout, m.GH, m.Hout, false, nb);
   auto times_w_hh = [&](I64 n, const T* dgates, T beta, T* dh_out) {
     if constexpr (std::is_same_v<T, float>)
       if (hh_packed) return hh_packed->multiply(n, dgates, m.GH, beta, dh_out, m.Hout);
@@ -272,7 +304,8 @@ void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x
 
   for (I64 st = m.T - 1; st >= 0; --st) {
     const I64 t = d == 0 ? st : m.T - 1 - st;
-    const I64 n = p.batch_sizes[t], off = p.offsets[t];
+    const auto [n, off] = step_rows(p, part, t);
+    if (n == 0) continue;
     if (dy)
       for (I64 i = 0; i < n; ++i)
         for (I64 j = 0; j < m.Hout; ++j) dh[i * m.Hout + j] += dy[(off + i) * ldy + d * m.Hout + j];
@@ -282,7 +315,7 @@ void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x
       case CellKind::lstm: {
         const T* dr = dh.data();
         if (proj) {
-          copy_rows(n, m.Hout, dh.data(), m.Hout, dHall_t.data<T>() + off * m.Hout, m.Hout);
+          copy_rows(n, m.Hout, dh.data(), m.Hout, ptr<T>(sg.dHall) + off * m.Hout, m.Hout);
           gemm(false, false, n, m.H, m.Hout, T(1), dh.data(), m.Hout, w.w_hr.data<T>(), m.H, T(0), scratch.data(), m.H);
           dr = scratch.data();
         }
@@ -297,7 +330,7 @@ void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x
         times_w_hh(n, dg, T(0), dh.data());
         break;
       case CellKind::gru: {
-        T* dgh = dGh_t.data<T>() + off * m.GH;
+        T* dgh = ptr<T>(sg.dGh) + off * m.GH;
         kernels::gru_backward(n, m.H, g, m.GH, sv.aux.data<T>() + off * m.H, m.H, hprev + off * m.H, m.H, dh.data(), m.H,
                               dg, m.GH, dgh, m.GH);
         times_w_hh(n, dgh, T(1), dh.data());
@@ -312,16 +345,22 @@ void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x
       }
     }
   }
-  for (I64 sl = 0; sl < m.B; ++sl) {
-    const I64 b = p.order[sl];
-    if (out.dh0) std::memcpy(out.dh0 + b * m.Hout, &dh[sl * m.Hout], sizeof(T) * static_cast<std::size_t>(m.Hout));
-    if (out.dc0) std::memcpy(out.dc0 + b * m.H, &dc[sl * m.H], sizeof(T) * static_cast<std::size_t>(m.H));
+  for (I64 sl = part.begin; sl < part.end; ++sl) {
+    const I64 b = p.order[sl], i = sl - part.begin;
+    if (dh0) std::memcpy(dh0 + b * m.Hout, &dh[i * m.Hout], sizeof(T) * static_cast<std::size_t>(m.Hout));
+    if (dc0) std::memcpy(dc0 + b * m.H, &dc[i * m.H], sizeof(T) * static_cast<std::size_t>(m.H));
   }
+}
 
-  // Everything below is one large GEMM (or column sum) over all packed rows.
-  dG_out = dG_t;  // the input gradient dG W_ih is summed over directions by the caller
+// The weight and bias gradients of one direction: one large GEMM (or column sum) each over all packed rows.
+template <class T>
+void weight_grads(const LayerSpec& s, const PackPlan& p, const T* x, const Saved& sv, const StepGrads& sg,
+                  const DirectionGrads<T>& out) {
+  const Dims m(s, p);
+  const T* dG = sg.dG.data<T>();
+  const T* hprev = sv.hprev.data<T>();
   if (out.dw_ih) gemm(true, false, m.GH, m.I, m.N, T(1), dG, m.GH, x, m.I, T(0), out.dw_ih, m.I);
-  const T* dGh = s.cell == CellKind::gru ? dGh_t.data<T>() : dG;  // gradient w.r.t. (W_hh h + b_hh)
+  const T* dGh = s.cell == CellKind::gru ? sg.dGh.data<T>() : dG;  // gradient w.r.t. (W_hh h + b_hh)
   if (out.dw_hh) {
     if (s.cell == CellKind::gru_reset_before) {
       gemm(true, false, 2 * m.H, m.H, m.N, T(1), dG, m.GH, hprev, m.H, T(0), out.dw_hh, m.H);
@@ -337,31 +376,37 @@ void backward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const T* x
     if (out.db_ih && dGh == dG) std::memcpy(out.db_hh, out.db_ih, sizeof(T) * static_cast<std::size_t>(m.GH));
     else col_sum(m.N, m.GH, dGh, m.GH, out.db_hh);
   }
-  if (out.dw_hr) gemm(true, false, m.Hout, m.H, m.N, T(1), dHall_t.data<T>(), m.Hout, sv.r.data<T>(), m.H, T(0), out.dw_hr, m.H);
+  if (out.dw_hr) gemm(true, false, m.Hout, m.H, m.N, T(1), sg.dHall.data<T>(), m.Hout, sv.r.data<T>(), m.H, T(0), out.dw_hr, m.H);
 }
 
-// Runs f(d) for each direction. With two directions and two or more threads, the directions run at
-// once, one per core (each is a sequential chain of small GEMMs that one core keeps busy; oneDNN's
-// GEMM runs single-threaded inside the parallel region).
+// Runs f(part) for every part of split_batch: at once, one thread each, when there is more than one (oneDNN's
+// GEMMs run single-threaded inside the parallel region, each part being a chain of small products that keeps
+// one core busy); an exception in any part is rethrown after they all finish.
 template <class F>
-void for_each_direction(I64 D, const F& f) {
-  if (D == 1 || omp_get_max_threads() < 2 || omp_in_parallel()) {
-    for (I64 d = 0; d < D; ++d) f(d);
+void for_each_part(const std::vector<BatchPart>& parts, const F& f) {
+  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  if (parts.size() == 1 || threads < 2) {
+    for (const auto& part : parts) f(part);
     return;
   }
-  std::exception_ptr error[2];
-#pragma omp parallel num_threads(2)
-  {
-    const int d = omp_get_thread_num();
+  const int n = static_cast<int>(parts.size());
+  std::vector<std::exception_ptr> error(parts.size());
+#pragma omp parallel for num_threads(std::min(n, threads)) schedule(static, 1)
+  for (int k = 0; k < n; ++k) {
     enable_flush_to_zero();  // MXCSR is per thread
     try {
-      f(d);
+      f(parts[static_cast<std::size_t>(k)]);
     } catch (...) {
-      error[d] = std::current_exception();
+      error[static_cast<std::size_t>(k)] = std::current_exception();
     }
   }
   for (auto& e : error)
     if (e) std::rethrow_exception(e);
+}
+
+// The parts of this layer call (split_batch with the threads there are to use).
+std::vector<BatchPart> layer_parts(const PackPlan& p, I64 D) {
+  return split_batch(p, D, omp_in_parallel() ? 1 : omp_get_max_threads());
 }
 
 struct RnnLayerNode : autograd::Node {
@@ -383,26 +428,36 @@ struct RnnLayerNode : autograd::Node {
       if (needs_grad(k)) r[k] = Tensor::empty(inputs[k].shape(), dt);
     dispatch_floating(dt, "rnn_layer", [&](auto tag) {
       using T = decltype(tag);
-      std::vector<Tensor> dG(static_cast<std::size_t>(m.D));
-      for_each_direction(m.D, [&](I64 d) {
+      std::vector<StepGrads> sg;
+      std::vector<DirectionGrads<T>> out(static_cast<std::size_t>(m.D));
+      for (I64 d = 0; d < m.D; ++d) {
+        sg.push_back(allocate_step_grads(spec, m, dt));
         const std::size_t base = 3 + static_cast<std::size_t>(d) * kParamsPerDirection;
-        DirectionGrads<T> out;
-        out.dw_ih = ptr<T>(r[base]);
-        out.dw_hh = ptr<T>(r[base + 1]);
-        out.db_ih = ptr<T>(r[base + 2]);
-        out.db_hh = ptr<T>(r[base + 3]);
-        out.dw_hr = ptr<T>(r[base + 4]);
-        out.dh0 = r[1].defined() ? r[1].data<T>() + d * m.B * m.Hout : nullptr;
-        out.dc0 = r[2].defined() ? r[2].data<T>() + d * m.B * m.H : nullptr;
+        DirectionGrads<T>& o = out[d];
+        o.dw_ih = ptr<T>(r[base]);
+        o.dw_hh = ptr<T>(r[base + 1]);
+        o.db_ih = ptr<T>(r[base + 2]);
+        o.db_hh = ptr<T>(r[base + 3]);
+        o.dw_hr = ptr<T>(r[base + 4]);
+        o.dh0 = r[1].defined() ? r[1].data<T>() + d * m.B * m.Hout : nullptr;
+        o.dc0 = r[2].defined() ? r[2].data<T>() + d * m.B * m.H : nullptr;
+      }
+      const T* x = inputs[0].data<T>();
+      const auto parts = layer_parts(*plan, m.D);
+      for_each_part(parts, [&](const BatchPart& part) {
+        const I64 d = part.direction;
         const T* dhn = g[1].defined() ? g[1].data<T>() + d * m.B * m.Hout : nullptr;
         const T* dcn = g.size() > 2 && g[2].defined() ? g[2].data<T>() + d * m.B * m.H : nullptr;
-        backward_direction<T>(spec, *plan, d, inputs[0].data<T>(), saved[d], params[d], ptr<T>(g[0]), dhn, dcn, dG[d],
-                              out, dt);
+        bptt_part<T>(spec, *plan, d, part.slots, saved[d], params[d], ptr<T>(g[0]), dhn, dcn, sg[d], out[d].dh0, out[d].dc0);
+        // A whole direction's weight gradients run on its own thread; a split one's after the parts join.
+        if (part.slots.size() == m.B) weight_grads<T>(spec, *plan, x, saved[d], sg[d], out[d]);
       });
+      for (I64 d = 0; d < m.D; ++d)
+        if (static_cast<I64>(parts.size()) > m.D) weight_grads<T>(spec, *plan, x, saved[d], sg[d], out[d]);
       // dx = sum over directions of dG_d W_ih_d, after the directions join: one full-width GEMM each.
       if (r[0].defined())
         for (I64 d = 0; d < m.D; ++d)
-          gemm(false, false, m.N, m.I, m.GH, T(1), dG[d].template data<T>(), m.GH, params[d].w_ih.template data<T>(), m.I,
+          gemm(false, false, m.N, m.I, m.GH, T(1), sg[d].dG.template data<T>(), m.GH, params[d].w_ih.template data<T>(), m.I,
                d > 0 ? T(1) : T(0), r[0].data<T>(), m.I);
     });
     return r;
@@ -447,14 +502,16 @@ LayerResult rnn_layer(const LayerSpec& spec, std::shared_ptr<const PackPlan> pla
     training = false;
     for (auto& in : node->inputs) training = training || (in.defined() && in.requires_grad());
   }
-  node->saved.resize(static_cast<std::size_t>(m.D));
+  if (training)
+    for (I64 d = 0; d < m.D; ++d) node->saved.push_back(allocate_saved(spec, m, dt));
 
   dispatch_floating(dt, "rnn layer", [&](auto tag) {
     using T = decltype(tag);
-    for_each_direction(m.D, [&](I64 d) {
+    for_each_part(layer_parts(*plan, m.D), [&](const BatchPart& part) {
+      const I64 d = part.direction;
       const T* h0d = h0.defined() ? h0.data<T>() + d * m.B * m.Hout : nullptr;
       const T* c0d = c0.defined() ? c0.data<T>() + d * m.B * m.H : nullptr;
-      forward_direction<T>(spec, *plan, d, x.data<T>(), h0d, c0d, params[d], res.y.data<T>(),
+      forward_direction<T>(spec, *plan, d, part.slots, x.data<T>(), h0d, c0d, params[d], res.y.data<T>(),
                            res.h_n.data<T>() + d * m.B * m.Hout, lstm ? res.c_n.data<T>() + d * m.B * m.H : nullptr,
                            training ? &node->saved[d] : nullptr, dt);
     });
