@@ -21,6 +21,7 @@
 #include "kernels/pointwise.hpp"
 #include "kernels/pointwise_backward.hpp"
 #include "nn/batch_parts.hpp"
+#include "nn/rnn_units_split.hpp"
 
 namespace birnn::nn {
 
@@ -507,6 +508,13 @@ LayerResult rnn_layer(const LayerSpec& spec, std::shared_ptr<const PackPlan> pla
 
   dispatch_floating(dt, "rnn layer", [&](auto tag) {
     using T = decltype(tag);
+    if constexpr (std::is_same_v<T, float>) {
+      const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+      if (units_split_applies(spec, *plan, training, params[0].bf16 != nullptr, threads))
+        return forward_units_split(spec, *plan, x.data<float>(), h0.defined() ? h0.data<float>() : nullptr,
+                                   c0.defined() ? c0.data<float>() : nullptr, params[0], res.y.data<float>(),
+                                   res.h_n.data<float>(), lstm ? res.c_n.data<float>() : nullptr, threads);
+    }
     for_each_part(layer_parts(*plan, m.D), [&](const BatchPart& part) {
       const I64 d = part.direction;
       const T* h0d = h0.defined() ? h0.data<T>() + d * m.B * m.Hout : nullptr;
