@@ -1,6 +1,6 @@
 // Threads: how a layer's batch is cut into parts (split_batch), that a layer gives the same outputs and
-// gradients on any number of threads, its batch split or not, and that batch-1 inference with its hidden
-// units split across threads (rnn_units_split) gives the outputs of one thread.
+// gradients on any number of threads, its batch split or not, and that inference with its hidden
+// units split across threads (batches of 1-3, rnn_units_split) gives the outputs of one thread.
 #include <gtest/gtest.h>
 
 #include <numeric>
@@ -165,41 +165,44 @@ TEST(RnnThreads, SameOutputsAndGradientsOnAnyThreadCount) {
   set_num_threads(saved);
 }
 
-// Float32 inference at batch 1 on 2 and 3 threads (3: unit ranges of unequal width, H not a multiple of 24)
-// against 1 thread, for every cell the split runs, with h0 / c0 and with a length shorter than T.
-TEST(RnnThreads, BatchOneUnitsSplitMatchesOneThread) {
+// Float32 inference at batches 1-3 on 2 and 3 threads (3: unit ranges of unequal width, H not a multiple of
+// 24) against 1 thread, for every cell the split runs, with h0 / c0, dense and with ragged lengths.
+TEST(RnnThreads, SmallBatchUnitsSplitMatchesOneThread) {
   const int saved = num_threads();
   NoGradGuard no_grad;
   for (CellKind cell : {CellKind::lstm, CellKind::gru, CellKind::rnn_tanh, CellKind::rnn_relu})
     for (std::int64_t H : {nn::kMinSplitHidden, std::int64_t{100}})
-      for (std::int64_t length : {std::int64_t{9}, std::int64_t{5}}) {
-        manual_seed(13);
-        const std::int64_t T = 9, I = 7, L = 2;
-        RecurrentBase m(make_config(cell, I, H, L, false));
-        m.to(DType::f32);
-        nn::LayerSpec spec;
-        spec.cell = cell, spec.input_size = I, spec.hidden_size = H;
-        const auto p = nn::make_pack_plan(T, 1, Tensor::from_vector(std::vector<std::int64_t>{length}, {1}));
-        ASSERT_TRUE(nn::units_split_applies(spec, *p, false, false, 2)) << cell_name(cell);  // the path under test
-        ASSERT_FALSE(nn::units_split_applies(spec, *p, true, false, 2));
-        ASSERT_FALSE(nn::units_split_applies(spec, *p, false, false, 1));
-        const bool lstm = cell == CellKind::lstm;
-        const Tensor x = random_f64({T, 1, I}).to(DType::f32), h0 = random_f64({L, 1, H}, -0.5, 0.5).to(DType::f32),
-                     c0 = random_f64({L, 1, H}, -0.5, 0.5).to(DType::f32);
-        const Tensor lengths = Tensor::from_vector(std::vector<std::int64_t>{length}, {1});
-        set_num_threads(1);
-        const auto one = m.forward(x, lengths, h0, lstm ? c0 : Tensor());
-        for (int threads : {2, 3}) {
-          set_num_threads(threads);
-          const auto many = m.forward(x, lengths, h0, lstm ? c0 : Tensor());
-          std::vector<std::pair<Tensor, Tensor>> pairs{{one.output, many.output}, {one.h_n, many.h_n}};
-          if (lstm) pairs.push_back({one.c_n, many.c_n});
-          for (const auto& [a, b] : pairs)
-            for (std::int64_t i = 0; i < a.numel(); ++i)
-              ASSERT_NEAR(b.item(i), a.item(i), 2e-6 * (1.0 + std::abs(a.item(i))))
-                  << cell_name(cell) << " H=" << H << " length=" << length << " threads=" << threads << " element " << i;
+      for (std::int64_t B = 1; B <= nn::kMaxSplitBatch; ++B)
+        for (bool ragged : {false, true}) {
+          manual_seed(13);
+          const std::int64_t T = 9, I = 7, L = 2;
+          RecurrentBase m(make_config(cell, I, H, L, false));
+          m.to(DType::f32);
+          const Tensor lengths =
+              ragged ? (B == 1 ? Tensor::from_vector(std::vector<std::int64_t>{5}, {1}) : ragged_lengths(B, T)) : Tensor();
+          nn::LayerSpec spec;
+          spec.cell = cell, spec.input_size = I, spec.hidden_size = H;
+          const auto p = nn::make_pack_plan(T, B, lengths);
+          ASSERT_TRUE(nn::units_split_applies(spec, *p, false, false, 2)) << cell_name(cell);  // the path under test
+          ASSERT_FALSE(nn::units_split_applies(spec, *p, true, false, 2));
+          ASSERT_FALSE(nn::units_split_applies(spec, *p, false, false, 1));
+          const bool lstm = cell == CellKind::lstm;
+          const Tensor x = random_f64({T, B, I}).to(DType::f32), h0 = random_f64({L, B, H}, -0.5, 0.5).to(DType::f32),
+                       c0 = random_f64({L, B, H}, -0.5, 0.5).to(DType::f32);
+          set_num_threads(1);
+          const auto one = m.forward(x, lengths, h0, lstm ? c0 : Tensor());
+          for (int threads : {2, 3}) {
+            set_num_threads(threads);
+            const auto many = m.forward(x, lengths, h0, lstm ? c0 : Tensor());
+            std::vector<std::pair<Tensor, Tensor>> pairs{{one.output, many.output}, {one.h_n, many.h_n}};
+            if (lstm) pairs.push_back({one.c_n, many.c_n});
+            for (const auto& [a, b] : pairs)
+              for (std::int64_t i = 0; i < a.numel(); ++i)
+                ASSERT_NEAR(b.item(i), a.item(i), 2e-6 * (1.0 + std::abs(a.item(i))))
+                    << cell_name(cell) << " H=" << H << " B=" << B << " ragged=" << ragged << " threads=" << threads
+                    << " element " << i;
+          }
         }
-      }
   set_num_threads(saved);
 }
 
