@@ -21,6 +21,7 @@
 #include "kernels/pointwise.hpp"
 #include "kernels/pointwise_backward.hpp"
 #include "nn/batch_parts.hpp"
+#include "nn/rnn_saved.hpp"
 #include "nn/rnn_units_split.hpp"
 
 namespace birnn::nn {
@@ -43,16 +44,6 @@ struct Dims {
       : H(s.hidden_size), Hout(s.proj_size > 0 ? s.proj_size : s.hidden_size),
         G(s.cell == CellKind::lstm ? 4 : (s.cell == CellKind::gru || s.cell == CellKind::gru_reset_before) ? 3 : 1),
         GH(G * H), I(s.input_size), N(p.N), B(p.B), T(p.T), D(s.directions) {}
-};
-
-// What BPTT needs from the forward pass, per direction (training only). Each is (N, ...) packed.
-struct Saved {
-  Tensor gates;  // (N, G*H) gate activations
-  Tensor hprev;  // (N, H_out) h before each step
-  Tensor cprev;  // (N, H) LSTM: c before each step
-  Tensor tc;     // (N, H) LSTM: tanh(c) after each step
-  Tensor r;      // (N, H) LSTM with projection: o*tanh(c), the input of W_hr
-  Tensor aux;    // (N, H) GRU: W_hn h + b_hn;  GRU reset-before: r*h
 };
 
 // Allocated before the parts of a direction run: each part fills its own rows.
@@ -254,14 +245,6 @@ struct DirectionGrads {
   T* dc0 = nullptr;
 };
 
-// Per-step gradients of one direction, (N, ...) packed: BPTT fills them part by part, the weight gradients
-// and the input gradient then read all their rows.
-struct StepGrads {
-  Tensor dG;     // (N, G*H) gradient w.r.t. the pre-activations (x W_ih^T + ...)
-  Tensor dGh;    // (N, G*H) GRU: gradient w.r.t. W_hh h + b_hh
-  Tensor dHall;  // (N, H_out) LSTM with projection: gradient w.r.t. each step's h
-};
-
 StepGrads allocate_step_grads(const LayerSpec& s, const Dims& m, DType dt) {
   StepGrads g;
   g.dG = Tensor::empty({m.N, m.GH}, dt);
@@ -417,6 +400,24 @@ struct RnnLayerNode : autograd::Node {
   std::vector<DirectionParams> params;
   const char* name() const override { return "rnn_layer"; }
 
+  // BPTT and the weight gradients of every direction, run as the parts of split_batch.
+  template <class T>
+  void bptt_parts(const std::vector<Tensor>& g, const T* x, const std::vector<StepGrads>& sg,
+                  const std::vector<DirectionGrads<T>>& out) {
+    const Dims m(spec, *plan);
+    const auto parts = layer_parts(*plan, m.D);
+    for_each_part(parts, [&](const BatchPart& part) {
+      const I64 d = part.direction;
+      const T* dhn = g[1].defined() ? g[1].data<T>() + d * m.B * m.Hout : nullptr;
+      const T* dcn = g.size() > 2 && g[2].defined() ? g[2].data<T>() + d * m.B * m.H : nullptr;
+      bptt_part<T>(spec, *plan, d, part.slots, saved[d], params[d], ptr<T>(g[0]), dhn, dcn, sg[d], out[d].dh0, out[d].dc0);
+      // A whole direction's weight gradients run on its own thread; a split one's after the parts join.
+      if (part.slots.size() == m.B) weight_grads<T>(spec, *plan, x, saved[d], sg[d], out[d]);
+    });
+    for (I64 d = 0; d < m.D; ++d)
+      if (static_cast<I64>(parts.size()) > m.D) weight_grads<T>(spec, *plan, x, saved[d], sg[d], out[d]);
+  }
+
   std::vector<Tensor> backward(const std::vector<Tensor>& g) override {
     ensure_threads_configured();
     const Dims m(spec, *plan);
@@ -444,17 +445,18 @@ struct RnnLayerNode : autograd::Node {
         o.dc0 = r[2].defined() ? r[2].data<T>() + d * m.B * m.H : nullptr;
       }
       const T* x = inputs[0].data<T>();
-      const auto parts = layer_parts(*plan, m.D);
-      for_each_part(parts, [&](const BatchPart& part) {
-        const I64 d = part.direction;
-        const T* dhn = g[1].defined() ? g[1].data<T>() + d * m.B * m.Hout : nullptr;
-        const T* dcn = g.size() > 2 && g[2].defined() ? g[2].data<T>() + d * m.B * m.H : nullptr;
-        bptt_part<T>(spec, *plan, d, part.slots, saved[d], params[d], ptr<T>(g[0]), dhn, dcn, sg[d], out[d].dh0, out[d].dc0);
-        // A whole direction's weight gradients run on its own thread; a split one's after the parts join.
-        if (part.slots.size() == m.B) weight_grads<T>(spec, *plan, x, saved[d], sg[d], out[d]);
-      });
-      for (I64 d = 0; d < m.D; ++d)
-        if (static_cast<I64>(parts.size()) > m.D) weight_grads<T>(spec, *plan, x, saved[d], sg[d], out[d]);
+      bool units_split = false;  // batches of 1-3 on several threads (rnn_units_split.hpp)
+      if constexpr (std::is_same_v<T, float>) {
+        const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+        if (units_split_applies(spec, *plan, true, false, threads)) {
+          const float* dcn = g.size() > 2 && g[2].defined() ? g[2].data<float>() : nullptr;
+          bptt_units_split(spec, *plan, saved[0], params[0], ptr<float>(g[0]), ptr<float>(g[1]), dcn, sg[0], out[0].dh0,
+                           out[0].dc0, threads);
+          weight_grads<T>(spec, *plan, x, saved[0], sg[0], out[0]);
+          units_split = true;
+        }
+      }
+      if (!units_split) bptt_parts<T>(g, x, sg, out);
       // dx = sum over directions of dG_d W_ih_d, after the directions join: one full-width GEMM each.
       if (r[0].defined())
         for (I64 d = 0; d < m.D; ++d)
@@ -513,7 +515,8 @@ LayerResult rnn_layer(const LayerSpec& spec, std::shared_ptr<const PackPlan> pla
       if (units_split_applies(spec, *plan, training, params[0].bf16 != nullptr, threads))
         return forward_units_split(spec, *plan, x.data<float>(), h0.defined() ? h0.data<float>() : nullptr,
                                    c0.defined() ? c0.data<float>() : nullptr, params[0], res.y.data<float>(),
-                                   res.h_n.data<float>(), lstm ? res.c_n.data<float>() : nullptr, threads);
+                                   res.h_n.data<float>(), lstm ? res.c_n.data<float>() : nullptr,
+                                   training ? &node->saved[0] : nullptr, threads);
     }
     for_each_part(layer_parts(*plan, m.D), [&](const BatchPart& part) {
       const I64 d = part.direction;

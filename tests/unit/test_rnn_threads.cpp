@@ -1,6 +1,6 @@
-// Threads: how a layer's batch is cut into parts (split_batch), that a layer gives the same outputs and
-// gradients on any number of threads, its batch split or not, and that inference with its hidden
-// units split across threads (batches of 1-3, rnn_units_split) gives the outputs of one thread.
+// Threads: how a layer's batch is cut into parts (split_batch), and that a layer gives the same outputs and
+// gradients on any number of threads, its batch cut, its hidden units cut (batches of 1-3, rnn_units_split)
+// or neither; inference (no saved state) through the units split as well.
 #include <gtest/gtest.h>
 
 #include <numeric>
@@ -108,7 +108,8 @@ struct LayerRun {
   std::vector<Tensor> values;  // output, h_n, c_n, then the gradients of x, h0, c0 and every parameter
 };
 
-LayerRun run_layer(RecurrentBase& m, const Tensor& x, const Tensor& lengths, const Tensor& h0, const Tensor& c0, int threads) {
+LayerRun run_layer(RecurrentBase& m, const Tensor& x, const Tensor& lengths, const Tensor& h0, const Tensor& c0,
+                   int threads) {
   set_num_threads(threads);
   const bool lstm = m.config().cell == CellKind::lstm;
   std::vector<Tensor> leaves{x.detach().set_requires_grad(true), h0.detach().set_requires_grad(true),
@@ -128,40 +129,52 @@ LayerRun run_layer(RecurrentBase& m, const Tensor& x, const Tensor& lengths, con
 
 // The 1-thread run is the one the PyTorch fixtures check; more threads cut the batch (one direction) or run
 // the directions side by side and then cut them (4 threads), in float64 and in float32 (whose parts take
-// other kernel paths: shorter products, the input projection step by step).
+// other kernel paths: shorter products, the input projection step by step). Batches of 1-3 in float32 cut
+// the hidden units instead, forward and BPTT (cells it supports, H >= kMinSplitHidden).
 TEST(RnnThreads, SameOutputsAndGradientsOnAnyThreadCount) {
   const int saved = num_threads();
   const std::pair<CellKind, std::int64_t> cells[] = {{CellKind::rnn_tanh, 0}, {CellKind::lstm, 0}, {CellKind::lstm, 3},
                                                      {CellKind::gru, 0},      {CellKind::gru_reset_before, 0}};
+  struct BatchHidden {
+    std::int64_t B, H;
+  };
   for (DType dt : {DType::f64, DType::f32})
-    for (auto [cell, proj] : cells)
-      for (bool bi : {false, true})
-        for (bool ragged : {false, true}) {
-          manual_seed(11);
-          const std::int64_t T = 7, B = 9, I = 5, H = 8, L = 2;
-          RecurrentBase m(make_config(cell, I, H, L, bi, proj));
-          m.to(dt);
-          const std::int64_t D = m.config().num_directions(), Ho = m.config().output_size();
-          const Tensor x = random_f64({T, B, I}).to(dt), h0 = random_f64({L * D, B, Ho}, -0.5, 0.5).to(dt),
-                       c0 = random_f64({L * D, B, H}, -0.5, 0.5).to(dt);
-          const Tensor lengths = ragged ? ragged_lengths(B, T) : Tensor();
-          const LayerRun one = run_layer(m, x, lengths, h0, c0, 1);
-          for (int threads : {2, 3, 4}) {
-            const LayerRun many = run_layer(m, x, lengths, h0, c0, threads);
-            ASSERT_EQ(many.values.size(), one.values.size());
-            for (std::size_t k = 0; k < one.values.size(); ++k) {
-              const Tensor& a = one.values[k];
-              const Tensor& b = many.values[k];
-              ASSERT_TRUE(a.defined() && b.defined()) << k;
-              ASSERT_EQ(a.numel(), b.numel());
-              const double tol = dt == DType::f64 ? 1e-12 : 2e-5;
-              for (std::int64_t i = 0; i < a.numel(); ++i)
-                ASSERT_NEAR(b.item(i), a.item(i), tol * (1.0 + std::abs(a.item(i))))
-                    << cell_name(cell) << (proj ? " proj" : "") << " bi=" << bi << " ragged=" << ragged
-                    << " threads=" << threads << " value " << k << " element " << i;
+    for (BatchHidden shape : {BatchHidden{9, 8}, BatchHidden{1, 64}, BatchHidden{2, 100}, BatchHidden{3, 64}})
+      for (auto [cell, proj] : cells)
+        for (bool bi : {false, true})
+          for (bool ragged : {false, true}) {
+            if (dt == DType::f64 && shape.B < 9) continue;  // the units split is float only
+            manual_seed(11);
+            const std::int64_t T = 7, B = shape.B, I = 5, H = shape.H, L = 2;
+            RecurrentBase m(make_config(cell, I, H, L, bi, proj));
+            m.to(dt);
+            const std::int64_t D = m.config().num_directions(), Ho = m.config().output_size();
+            const Tensor x = random_f64({T, B, I}).to(dt), h0 = random_f64({L * D, B, Ho}, -0.5, 0.5).to(dt),
+                         c0 = random_f64({L * D, B, H}, -0.5, 0.5).to(dt);
+            const Tensor one_short = Tensor::from_vector(std::vector<std::int64_t>{4}, {1});
+            const Tensor lengths = ragged ? (B == 1 ? one_short : ragged_lengths(B, T)) : Tensor();
+            if (B < 9 && !bi && proj == 0 && cell != CellKind::gru_reset_before) {  // the split is what runs
+              nn::LayerSpec spec;
+              spec.cell = cell, spec.input_size = I, spec.hidden_size = H;
+              ASSERT_TRUE(nn::units_split_applies(spec, *nn::make_pack_plan(T, B, lengths), true, false, 2));
+            }
+            const LayerRun one = run_layer(m, x, lengths, h0, c0, 1);
+            for (int threads : {2, 3, 4}) {
+              const LayerRun many = run_layer(m, x, lengths, h0, c0, threads);
+              ASSERT_EQ(many.values.size(), one.values.size());
+              for (std::size_t k = 0; k < one.values.size(); ++k) {
+                const Tensor& a = one.values[k];
+                const Tensor& b = many.values[k];
+                ASSERT_TRUE(a.defined() && b.defined()) << k;
+                ASSERT_EQ(a.numel(), b.numel());
+                const double tol = dt == DType::f64 ? 1e-12 : 2e-5;
+                for (std::int64_t i = 0; i < a.numel(); ++i)
+                  ASSERT_NEAR(b.item(i), a.item(i), tol * (1.0 + std::abs(a.item(i))))
+                      << cell_name(cell) << (proj ? " proj" : "") << " B=" << B << " H=" << H << " bi=" << bi
+                      << " ragged=" << ragged << " threads=" << threads << " value " << k << " element " << i;
+              }
             }
           }
-        }
   set_num_threads(saved);
 }
 
@@ -178,13 +191,14 @@ TEST(RnnThreads, SmallBatchUnitsSplitMatchesOneThread) {
           const std::int64_t T = 9, I = 7, L = 2;
           RecurrentBase m(make_config(cell, I, H, L, false));
           m.to(DType::f32);
-          const Tensor lengths =
-              ragged ? (B == 1 ? Tensor::from_vector(std::vector<std::int64_t>{5}, {1}) : ragged_lengths(B, T)) : Tensor();
+          const Tensor one_short = Tensor::from_vector(std::vector<std::int64_t>{5}, {1});
+          const Tensor lengths = ragged ? (B == 1 ? one_short : ragged_lengths(B, T)) : Tensor();
           nn::LayerSpec spec;
           spec.cell = cell, spec.input_size = I, spec.hidden_size = H;
           const auto p = nn::make_pack_plan(T, B, lengths);
           ASSERT_TRUE(nn::units_split_applies(spec, *p, false, false, 2)) << cell_name(cell);  // the path under test
-          ASSERT_FALSE(nn::units_split_applies(spec, *p, true, false, 2));
+          ASSERT_FALSE(nn::units_split_applies(spec, *p, false, true, 2));  // bf16 inference packs whole weights
+          ASSERT_TRUE(nn::units_split_applies(spec, *p, true, true, 2));    // training runs fp32 anyway
           ASSERT_FALSE(nn::units_split_applies(spec, *p, false, false, 1));
           const bool lstm = cell == CellKind::lstm;
           const Tensor x = random_f64({T, B, I}).to(DType::f32), h0 = random_f64({L, B, H}, -0.5, 0.5).to(DType::f32),
