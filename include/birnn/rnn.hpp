@@ -45,6 +45,8 @@ bool bf16_native();
 
 enum class CellKind { rnn_tanh, rnn_relu, lstm, gru, gru_reset_before };
 const char* cell_name(CellKind c);
+/// Gate blocks per hidden unit: 4 (LSTM), 3 (GRU, either form), 1 (RNN).
+std::int64_t gate_count(CellKind c);
 
 /// Options shared by RNN, LSTM and GRU. Setters chain: Options(I, H).num_layers(2).bidirectional(true).
 template <class Derived>

@@ -25,14 +25,16 @@ const char* cell_name(CellKind c) {
   return "?";
 }
 
-std::int64_t RecurrentConfig::gates() const {
-  switch (cell) {
+std::int64_t gate_count(CellKind c) {
+  switch (c) {
     case CellKind::lstm: return 4;
     case CellKind::gru:
     case CellKind::gru_reset_before: return 3;
     default: return 1;
   }
 }
+
+std::int64_t RecurrentConfig::gates() const { return gate_count(cell); }
 
 void RecurrentConfig::validate() const {
   auto fail = [&](const std::string& m) { throw OptionError(std::string(cell_name(cell)) + ": " + m); };

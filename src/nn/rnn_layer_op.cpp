@@ -21,7 +21,7 @@
 #include "kernels/pointwise.hpp"
 #include "kernels/pointwise_backward.hpp"
 #include "nn/batch_parts.hpp"
-#include "nn/rnn_saved.hpp"
+#include "nn/rnn_layer_common.hpp"
 #include "nn/rnn_units_split.hpp"
 
 namespace birnn::nn {
@@ -32,18 +32,12 @@ using I64 = std::int64_t;
 using kernels::gemm;
 
 constexpr int kParamsPerDirection = 5;  // w_ih, w_hh, b_ih, b_hh, w_hr
-// About this many rows (steps x batch) of the input projection are computed at once, just before their steps
-// run (forward_direction). Measured at LSTM B = 64, I = H = 256, one thread, interleaved medians of CPU ms:
-// forward 42.3 (all 100 steps at once), 37.9 (2 steps), 37.5 (4 = 256 rows), 38.9 (8), 38.7 (16);
-// forward+backward 120.9 (all) -> 118.5 (4).
-constexpr I64 kProjectionRows = 256;
 
 struct Dims {
   I64 H, Hout, G, GH, I, N, B, T, D;
   Dims(const LayerSpec& s, const PackPlan& p)
       : H(s.hidden_size), Hout(s.proj_size > 0 ? s.proj_size : s.hidden_size),
-        G(s.cell == CellKind::lstm ? 4 : (s.cell == CellKind::gru || s.cell == CellKind::gru_reset_before) ? 3 : 1),
-        GH(G * H), I(s.input_size), N(p.N), B(p.B), T(p.T), D(s.directions) {}
+        G(gate_count(s.cell)), GH(G * H), I(s.input_size), N(p.N), B(p.B), T(p.T), D(s.directions) {}
 };
 
 // Allocated before the parts of a direction run: each part fills its own rows.
@@ -56,16 +50,6 @@ Saved allocate_saved(const LayerSpec& s, const Dims& m, DType dt) {
   if (lstm && s.proj_size > 0) sv.r = Tensor::empty({m.N, m.H}, dt);
   if (!lstm && s.cell != CellKind::rnn_tanh && s.cell != CellKind::rnn_relu) sv.aux = Tensor::empty({m.N, m.H}, dt);
   return sv;
-}
-
-template <class T>
-T* ptr(const Tensor& t) {
-  return t.defined() ? const_cast<T*>(t.data<T>()) : nullptr;
-}
-
-template <class T>
-void copy_rows(I64 n, I64 width, const T* src, I64 lds, T* dst, I64 ldd) {
-  for (I64 i = 0; i < n; ++i) std::memcpy(dst + i * ldd, src + i * lds, sizeof(T) * static_cast<std::size_t>(width));
 }
 
 template <class T>
@@ -131,12 +115,7 @@ void forward_direction(const LayerSpec& s, const PackPlan& p, I64 d, const Slots
   // 26 MB at LSTM B = 64, T = 100, H = 256: written to memory and read back). LSTM/RNN fold both biases in
   // here, GRU keeps b_hh apart because b_hn sits inside r * (W_hn h + b_hn). Training keeps every step's
   // gates (backward needs them); inference reuses one chunk-sized buffer.
-  std::vector<T> bias(static_cast<std::size_t>(m.GH), T(0));
-  if (s.bias) {
-    for (I64 j = 0; j < m.GH; ++j) bias[j] = w.b_ih.data<T>()[j];
-    if (s.cell != CellKind::gru && s.cell != CellKind::gru_reset_before)
-      for (I64 j = 0; j < m.GH; ++j) bias[j] += b_hh[j];
-  }
+  const std::vector<T> bias = projection_bias<T>(s, w);
   // float: W_ih packed once, so the bias lands in the GEMM's store instead of a pass that fills the rows
   // with it first and a beta = 1 read of them. A part projects step by step (its rows of a chunk are not
   // contiguous), so its products are as tall as the part.
@@ -363,12 +342,15 @@ void weight_grads(const LayerSpec& s, const PackPlan& p, const T* x, const Saved
   if (out.dw_hr) gemm(true, false, m.Hout, m.H, m.N, T(1), sg.dHall.data<T>(), m.Hout, sv.r.data<T>(), m.H, T(0), out.dw_hr, m.H);
 }
 
+// The threads a layer call may use: one inside a caller's parallel region (whose threads are busy already).
+int layer_threads() { return omp_in_parallel() ? 1 : omp_get_max_threads(); }
+
 // Runs f(part) for every part of split_batch: at once, one thread each, when there is more than one (oneDNN's
 // GEMMs run single-threaded inside the parallel region, each part being a chain of small products that keeps
 // one core busy); an exception in any part is rethrown after they all finish.
 template <class F>
 void for_each_part(const std::vector<BatchPart>& parts, const F& f) {
-  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  const int threads = layer_threads();
   if (parts.size() == 1 || threads < 2) {
     for (const auto& part : parts) f(part);
     return;
@@ -390,7 +372,7 @@ void for_each_part(const std::vector<BatchPart>& parts, const F& f) {
 
 // The parts of this layer call (split_batch with the threads there are to use).
 std::vector<BatchPart> layer_parts(const PackPlan& p, I64 D) {
-  return split_batch(p, D, omp_in_parallel() ? 1 : omp_get_max_threads());
+  return split_batch(p, D, layer_threads());
 }
 
 struct RnnLayerNode : autograd::Node {
@@ -447,7 +429,7 @@ struct RnnLayerNode : autograd::Node {
       const T* x = inputs[0].data<T>();
       bool units_split = false;  // batches of 1-3 on several threads (rnn_units_split.hpp)
       if constexpr (std::is_same_v<T, float>) {
-        const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+        const int threads = layer_threads();
         if (units_split_applies(spec, *plan, true, false, threads)) {
           const float* dcn = g.size() > 2 && g[2].defined() ? g[2].data<float>() : nullptr;
           bptt_units_split(spec, *plan, saved[0], params[0], ptr<float>(g[0]), ptr<float>(g[1]), dcn, sg[0], out[0].dh0,
@@ -511,7 +493,7 @@ LayerResult rnn_layer(const LayerSpec& spec, std::shared_ptr<const PackPlan> pla
   dispatch_floating(dt, "rnn layer", [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_same_v<T, float>) {
-      const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+      const int threads = layer_threads();
       if (units_split_applies(spec, *plan, training, params[0].bf16 != nullptr, threads))
         return forward_units_split(spec, *plan, x.data<float>(), h0.defined() ? h0.data<float>() : nullptr,
                                    c0.defined() ? c0.data<float>() : nullptr, params[0], res.y.data<float>(),

@@ -49,8 +49,6 @@ class SpinBarrier {
   std::atomic<unsigned> generation_{0};
 };
 
-I64 gate_count(CellKind c) { return c == CellKind::lstm ? 4 : c == CellKind::gru ? 3 : 1; }
-
 // Rows [g*H + u0, g*H + u0 + n) of W (G*H, K) for every gate g, stacked: (G*n, K).
 std::vector<float> gate_rows(const float* W, I64 G, I64 H, I64 K, I64 u0, I64 n) {
   std::vector<float> out(static_cast<std::size_t>(G * n * K));
@@ -60,18 +58,12 @@ std::vector<float> gate_rows(const float* W, I64 G, I64 H, I64 K, I64 u0, I64 n)
   return out;
 }
 
-// Columns: dst[i * ldd + j] = src[i * lds + j], i < rows, j < cols.
-void copy_block(I64 rows, I64 cols, const float* src, I64 lds, float* dst, I64 ldd) {
-  for (I64 i = 0; i < rows; ++i)
-    std::memcpy(dst + i * ldd, src + i * lds, sizeof(float) * static_cast<std::size_t>(cols));
-}
-
 // Between a part's gate layout (rows, G*n: gate g's n units at g*n) and the layer's (rows, G*H: at g*H + u0).
 void gates_to_layer(I64 rows, I64 G, I64 n, const float* part, I64 H, I64 u0, float* layer) {
-  for (I64 g = 0; g < G; ++g) copy_block(rows, n, part + g * n, G * n, layer + g * H + u0, G * H);
+  for (I64 g = 0; g < G; ++g) copy_rows(rows, n, part + g * n, G * n, layer + g * H + u0, G * H);
 }
 void gates_from_layer(I64 rows, I64 G, I64 n, const float* layer, I64 H, I64 u0, float* part) {
-  for (I64 g = 0; g < G; ++g) copy_block(rows, n, layer + g * H + u0, G * H, part + g * n, G * n);
+  for (I64 g = 0; g < G; ++g) copy_rows(rows, n, layer + g * H + u0, G * H, part + g * n, G * n);
 }
 
 // Unit ranges on 8-float boundaries (whole SIMD vectors for the gate pass), one per part.
@@ -122,9 +114,6 @@ void run_unit_parts(const std::vector<I64>& bound, I64 iterations, const Make& m
     if (e) std::rethrow_exception(e);
 }
 
-// Rows of the input projection computed at once, a chunk of steps just before they run (as in rnn_layer_op.cpp).
-constexpr I64 kProjectionRows = 256;
-
 // One thread's share of the forward: units [u0, u0 + n) of every item. Writes its columns of y (and of hn,
 // cn, and of what BPTT needs when `save` is given).
 class ForwardPart {
@@ -134,14 +123,8 @@ class ForwardPart {
     const I64 Gn = G_ * n_;
     w_ih_ = gate_rows(w.w_ih.data<float>(), G_, H_, I_, u0_, n_);
     w_hh_ = gate_rows(w.w_hh.data<float>(), G_, H_, H_, u0_, n_);
-    // LSTM and RNN fold both biases into the projection; GRU keeps b_hh apart (b_hn sits inside r * (...)).
-    bias_.assign(static_cast<std::size_t>(Gn), 0.f);
-    if (s.bias) {
-      const auto bih = gate_rows(w.b_ih.data<float>(), G_, H_, 1, u0_, n_),
-                 bhh = gate_rows(w.b_hh.data<float>(), G_, H_, 1, u0_, n_);
-      for (I64 j = 0; j < Gn; ++j) bias_[j] = bih[j] + (cell_ == CellKind::gru ? 0.f : bhh[j]);
-      if (cell_ == CellKind::gru) b_hh_ = bhh;
-    }
+    bias_ = gate_rows(projection_bias<float>(s, w).data(), G_, H_, 1, u0_, n_);
+    if (cell_ == CellKind::gru && s.bias) b_hh_ = gate_rows(w.b_hh.data<float>(), G_, H_, 1, u0_, n_);  // apart
     // Two or three rows: the panel kernel where there is one (gemm_packed.hpp); one row: the row-dot kernel.
     if (p.B > 1) hh_packed_.emplace(w_hh_.data(), Gn, H_, H_, true, p.B);
     gates_.resize(static_cast<std::size_t>(std::min(p.N, kProjectionRows + p.B) * Gn));
@@ -169,10 +152,10 @@ class ForwardPart {
   void step(I64 off, I64 rows, const float* hp, float* ht) {
     const I64 Gn = G_ * n_;
     float* g = &gates_[static_cast<std::size_t>((off - chunk_row0_) * Gn)];
-    const auto at = [&](const Tensor& t) { return const_cast<float*>(t.data<float>()) + off * H_ + u0_; };
+    const auto at = [&](const Tensor& t) { return ptr<float>(t) + off * H_ + u0_; };
     if (save_) {
-      copy_block(rows, n_, hp + u0_, H_, at(save_->hprev), H_);
-      if (cell_ == CellKind::lstm) copy_block(rows, n_, c_.data(), n_, at(save_->cprev), H_);
+      copy_rows(rows, n_, hp + u0_, H_, at(save_->hprev), H_);
+      if (cell_ == CellKind::lstm) copy_rows(rows, n_, c_.data(), n_, at(save_->cprev), H_);
     }
     switch (cell_) {
       case CellKind::lstm:
@@ -190,7 +173,7 @@ class ForwardPart {
         kernels::rnn_forward(rows, n_, g, Gn, cell_ == CellKind::rnn_relu, ht + u0_, H_);
         break;
     }
-    if (save_) gates_to_layer(rows, G_, n_, g, H_, u0_, const_cast<float*>(save_->gates.data<float>()) + off * G_ * H_);
+    if (save_) gates_to_layer(rows, G_, n_, g, H_, u0_, ptr<float>(save_->gates) + off * G_ * H_);
   }
 
   // The final state of slot sl: h from its last row of y (`h_last`), c from its row here.
@@ -281,13 +264,13 @@ class BpttPart {
         kernels::gru_backward(rows, n_, g_.data(), Gn, at(sv_.aux), H_, at(sv_.hprev), H_, dh_.data(), n_, dg_.data(),
                               Gn, dgh_.data(), Gn);
         dgates = dgh_.data();
-        gates_to_layer(rows, G_, n_, dgh_.data(), H_, u0_, const_cast<float*>(sg_.dGh.data<float>()) + off * G_ * H_);
+        gates_to_layer(rows, G_, n_, dgh_.data(), H_, u0_, ptr<float>(sg_.dGh) + off * G_ * H_);
         break;
       default:
         kernels::rnn_backward(rows, n_, g_.data(), Gn, cell_ == CellKind::rnn_relu, dh_.data(), n_, dg_.data(), Gn);
         break;
     }
-    gates_to_layer(rows, G_, n_, dg_.data(), H_, u0_, const_cast<float*>(sg_.dG.data<float>()) + off * G_ * H_);
+    gates_to_layer(rows, G_, n_, dg_.data(), H_, u0_, ptr<float>(sg_.dG) + off * G_ * H_);
     float* mine = partial(index_, parity);
     if (hh_packed_) hh_packed_->multiply(rows, dgates, Gn, 0.f, mine, H_);
     else kernels::gemm(false, false, rows, H_, Gn, 1.f, dgates, Gn, w_hh_.data(), H_, 0.f, mine, H_);

@@ -10,7 +10,7 @@
 
 #include "nn/batch_parts.hpp"
 #include "nn/rnn_layer_op.hpp"
-#include "nn/rnn_saved.hpp"
+#include "nn/rnn_layer_common.hpp"
 
 namespace birnn::nn {
 
