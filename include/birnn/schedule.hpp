@@ -75,7 +75,7 @@ class LRScheduler {
   /// SequentialLR's children; the others have none.
   virtual std::vector<SchedulerState> child_states() const { return {}; }
   virtual void check_children(const std::vector<SchedulerState>& children) const;
-  virtual void set_children(const std::vector<SchedulerState>& children) {}
+  virtual void set_children(const std::vector<SchedulerState>& /*children*/) {}
 
   Optimizer* optimizer_;
   double base_lr_ = 0, last_lr_ = 0;
