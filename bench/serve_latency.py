@@ -48,6 +48,8 @@ def parse_args(argv):
     ap.add_argument("--requests", type=int, default=64)
     ap.add_argument("--serve-bench", default=os.path.join(ROOT, "build", "bench", "serve_bench"))
     ap.add_argument("--json", default="", help="also write every latency and the table's figures here")
+    ap.add_argument("--keep", default="", help="write each model's files to KEEP/<model> (kept, e.g. to profile "
+                    "serve_bench on them) instead of a temporary folder")
     a = ap.parse_args(argv)
     a.models = [m for m in a.models.split(",") if m]
     for m in a.models:
@@ -80,6 +82,20 @@ MODELS = {
 def percentile(xs, q):
     s = sorted(xs)
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+
+
+class keep_dir:
+    """A folder that stays, used like tempfile.TemporaryDirectory."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __enter__(self):
+        os.makedirs(self.path, exist_ok=True)
+        return self.path
+
+    def __exit__(self, *exc):
+        return False
 
 
 def read_f32(torch, path, name):
@@ -126,7 +142,7 @@ def main(argv):
             inputs = torch.randint(1, opts["vocab_size"], (a.requests, hi), generator=gen, dtype=torch.int64)
         else:
             inputs = torch.rand(a.requests, hi, opts["input_size"], generator=gen) * 2 - 1
-        with tempfile.TemporaryDirectory(prefix="birnn-serve-") as d:
+        with (keep_dir(os.path.join(a.keep, name)) if a.keep else tempfile.TemporaryDirectory(prefix="birnn-serve-")) as d:
             write_safetensors(os.path.join(d, "state_dict.safetensors"),
                               [(k, v.detach().float()) for k, v in model.state_dict().items()], {"format": "pt"})
             with open(os.path.join(d, "config.json"), "w") as f:
