@@ -19,6 +19,8 @@ class Args {
   double number(const std::string& name, double fallback, double min, double max) const;
   bool flag(const std::string& name) const { return flags_.count(name) > 0; }
   const std::vector<std::string>& positional() const { return positional_; }
+  /// For commands that take no positional arguments: OptionError naming the first one given.
+  void no_positional() const;
 
  private:
   std::map<std::string, std::string> values_;

@@ -67,6 +67,7 @@ int cmd_bench(const std::vector<std::string>& argv) {
     std::fputs(kHelp, stdout);
     return 0;
   }
+  a.no_positional();
   const std::string cell = a.str("cell", "lstm");
   const std::int64_t B = a.integer("batch", 64, 1, 1 << 16), I = a.integer("input", 256, 1, 1 << 16),
                      H = a.integer("hidden", 256, 1, 1 << 16), L = a.integer("layers", 1, 1, 64),

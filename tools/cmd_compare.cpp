@@ -15,6 +15,7 @@
 #include "birnn/tasks/task.hpp"
 #include "birnn/threads.hpp"
 #include "commands.hpp"
+#include "train_setup.hpp"
 #include "compare_task.hpp"
 
 namespace birnn::cli {
@@ -127,7 +128,7 @@ int cmd_compare(const std::vector<std::string>& argv) {
   o.cost_reps = quick ? 3 : 7;
   const int threads = static_cast<int>(a.integer("threads", 1, 0, 1024));
   const std::string out = a.str("out", "compare-adding");
-  if (out.empty()) throw OptionError("--out: empty directory name");
+  check_output_dir(out, "--out");  // now: a bad --out found after the run would throw its results away
   o.validate();
   set_num_threads(threads);
   o.threads = num_threads();

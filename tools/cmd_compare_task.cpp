@@ -66,7 +66,7 @@ int compare_task(const std::string& task, const std::vector<std::string>& argv) 
   o.cost_reps = static_cast<int>(a.integer("reps", quick ? 2 : 5, 1, 1000));
   o.cost_warmup = quick ? 0 : 1;
   const std::string out = a.str("out", "compare-" + task);
-  if (out.empty()) throw OptionError("--out: empty directory name");
+  check_output_dir(out, "--out");  // now: a bad --out found after the run would throw its results away
   set_num_threads(static_cast<int>(a.integer("threads", 1, 1, 1024)));
   o.threads = num_threads();
   o.validate();

@@ -62,6 +62,7 @@ int cmd_demo(const std::vector<std::string>& argv) {
     std::fputs(kHelp, stdout);
     return 0;
   }
+  a.no_positional();
   const std::int64_t epochs = a.integer("epochs", 15, 1, 10000), H = a.integer("hidden", 32, 1, 4096);
   set_num_threads(static_cast<int>(a.integer("threads", 0, 0, 1024)));
   manual_seed(static_cast<std::uint64_t>(a.integer("seed", 1, 0, INT64_MAX)));

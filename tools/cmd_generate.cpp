@@ -29,6 +29,8 @@ int cmd_generate(const std::vector<std::string>& argv) {
   const std::string path = args.positional()[0];
   const std::string prompt = args.str("prompt", "");
   const std::int64_t n = args.integer("n", 300, 0, 10000000);
+  if (args.flag("greedy") && args.has("temperature"))
+    throw OptionError("--greedy picks the most likely character: --temperature does not apply (give one of them)");
   const double temperature = args.number("temperature", 0.8, 1e-6, 1e6);
   const auto seed = static_cast<std::uint64_t>(args.integer("seed", 1, 0, INT64_MAX));
   if (data::find_invalid_utf8(prompt) != std::string::npos) throw OptionError("--prompt is not valid UTF-8");

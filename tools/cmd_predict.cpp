@@ -1,5 +1,6 @@
 // birnn predict CHECKPOINT [FILE]: predictions for each input (a file, or stdin when FILE is - or absent).
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -27,6 +28,8 @@ int cmd_predict(const std::vector<std::string>& argv) {
   if (file == "-") {
     task->predict(std::cin, std::cout);
   } else {
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec)) throw FormatError(file + ": is a folder, expected an input file");
     std::ifstream in(file);
     if (!in) throw FormatError(file + ": cannot read the input file");
     task->predict(in, std::cout);

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "args.hpp"
 #include "birnn/birnn.hpp"
@@ -31,6 +32,7 @@ const char* kHelp =
     "        --lr-decay F --lr-decay-after N (after epoch N, multiply the lr by F every epoch; charlm: 0.5 after 15)\n"
     "        --threads N (default: all cores)\n"
     "run:    --out DIR (default runs/TASK)  --resume (continue OUT/last)  --config FILE.json\n"
+    "        --overwrite (start a new run in an OUT that holds one: its checkpoints, metrics and result are deleted)\n"
     "\n"
     "A progress bar is drawn when stdout is a terminal, plain lines otherwise. Ctrl-C stops after the\n"
     "current step and saves OUT/last; run again with --resume to continue.\n";
@@ -39,12 +41,65 @@ void append_line(const std::string& path, const std::string& line) {
   std::ofstream f(path, std::ios::app);
   if (!f) throw FormatError(path + ": cannot append the metrics line");
   f << line << '\n';
+  f.close();
+  if (!f) throw FormatError(path + ": cannot write the metrics line");
+}
+
+// The files a run writes into OUT.
+std::vector<std::string> run_files(const std::string& out) {
+  std::vector<std::string> v;
+  for (const char* stem : {"/last", "/best"}) {
+    const CheckpointFiles f = checkpoint_files(out + stem);
+    v.insert(v.end(), {f.weights, f.optimizer, f.sidecar});
+  }
+  v.push_back(out + "/metrics.jsonl");
+  v.push_back(out + "/test.json");
+  return v;
+}
+
+// Refuses to mix two runs in one folder: a new run would replace the earlier run's best checkpoint even when
+// its own is worse, and a later --resume would compare against a score of another model.
+void check_run_folder(const std::string& out, bool resume, bool overwrite) {
+  namespace fs = std::filesystem;
+  check_output_dir(out, "--out");
+  if (resume && overwrite) throw OptionError("--resume and --overwrite contradict each other");
+  if (resume) {
+    if (!fs::exists(checkpoint_files(out + "/last").sidecar))
+      throw OptionError("--resume: " + out + "/last.json does not exist: nothing to continue (run without --resume)");
+    return;
+  }
+  if (overwrite) return;
+  for (const std::string& f : run_files(out))
+    if (fs::exists(f))
+      throw OptionError("--out " + out + " holds a training run already (" + f + "): continue it with --resume, " +
+                        "start over with --overwrite (deletes its checkpoints, metrics and result), or pick another --out");
+}
+
+// --resume with other model flags than the run being continued: name the flag instead of failing on a tensor shape.
+void check_same_model(const std::string& last, const tasks::TrainConfig& now) {
+  const CheckpointInfo info = read_checkpoint_info(last);
+  const auto it = info.extra.find("train_config");
+  if (it == info.extra.end()) return;
+  const tasks::TrainConfig was = tasks::TrainConfig::from_json(it->second);
+  const auto differ = [&](const char* flag, auto a, auto b) {
+    if (a == b) return;
+    std::ostringstream m;
+    m << "--resume: " << last << " was trained with " << flag << " " << a << ", this run asks for " << b
+      << ": give the flags of the first run";
+    throw OptionError(m.str());
+  };
+  differ("--cell", was.cell, now.cell);
+  differ("--bidirectional", was.bidirectional, now.bidirectional);
+  differ("--layers", was.layers, now.layers);
+  differ("--hidden", was.hidden, now.hidden);
+  differ("--embedding", was.embedding, now.embedding);
+  differ("--optimizer", was.optimizer, now.optimizer);
 }
 
 }  // namespace
 
 int cmd_train(const std::vector<std::string>& argv) {
-  Args args(argv, train_value_flags({"out", "config"}), {"help", "bidirectional", "unidirectional", "resume"});
+  Args args(argv, train_value_flags({"out", "config"}), {"help", "bidirectional", "unidirectional", "resume", "overwrite"});
   if (args.flag("help")) {
     std::fputs(kHelp, stdout);
     std::printf("\ntasks: %s\n", join(tasks::task_names(), ", ").c_str());
@@ -53,12 +108,20 @@ int cmd_train(const std::vector<std::string>& argv) {
   tasks::TrainConfig config = train_config_from(args);
   if (config.task.empty()) throw OptionError("name a task (" + join(tasks::task_names(), ", ") + ") or give --config FILE");
   const std::string out = args.str("out", "runs/" + config.task);
+  check_run_folder(out, args.flag("resume"), args.flag("overwrite"));
 
   manual_seed(config.seed);
   auto task = tasks::make_task(config.task);
   task->prepare(config);
-  std::filesystem::create_directories(out);  // only once the task and its data are known to be good
+  make_output_dir(out, "--out");  // only once the task and its data are known to be good
+  if (args.flag("overwrite"))
+    for (const std::string& f : run_files(out)) {
+      std::error_code ec;
+      std::filesystem::remove(f, ec);
+      if (ec) throw FormatError(f + ": cannot delete it for --overwrite (" + ec.message() + ")");
+    }
   config = task->config();
+  if (args.flag("resume")) check_same_model(out + "/last", config);
   Model& model = task->model();
   auto optimizer = make_optimizer(config, model.parameters());
   const std::map<std::string, std::string> extra = {{"task", config.task}, {"train_config", config.to_json()}};
@@ -108,7 +171,7 @@ int cmd_train(const std::vector<std::string>& argv) {
   }
   load_checkpoint(out + "/best", model, nullptr, nullptr, CheckpointLoadOptions().model_type(model.model_type()).restore_rng(false));
   const tasks::EvalResult test = task->evaluate(tasks::Split::test);
-  std::ofstream(out + "/test.json") << metrics_json(test) << '\n';
+  write_text_file(out + "/test.json", metrics_json(test) + "\n");
   std::printf("held-out (%s/best): %s\n", out.c_str(), test.summary().c_str());
   return 0;
 }

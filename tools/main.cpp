@@ -1,6 +1,7 @@
 // birnn command line: one small dispatcher; each subcommand lives in its own cmd_*.cpp.
 #include <malloc.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,16 +39,9 @@ void keep_freed_memory() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
-}  // namespace
 
-int main(int argc, char** argv) {
-  keep_freed_memory();
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  const std::string cmd = argv[1];
-  const std::vector<std::string> rest(argv + 2, argv + argc);
+// Runs one command; a birnn::Error is a message and exit 1, anything else an internal error (exit 3).
+int run(const std::string& cmd, const std::vector<std::string>& rest) {
   try {
     if (cmd == "demo") return birnn::cli::cmd_demo(rest);
     if (cmd == "bench") return birnn::cli::cmd_bench(rest);
@@ -70,4 +64,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "birnn %s: internal error: %s\n", cmd.c_str(), e.what());
     return 3;
   }
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  keep_freed_memory();
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string cmd = argv[1];
+  const std::vector<std::string> rest(argv + 2, argv + argc);
+  const int rc = run(cmd, rest);
+  // Output that did not reach stdout (a full disk, a closed pipe) is an error, not a success.
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::fprintf(stderr, "birnn %s: error: cannot write to standard output: %s\n", cmd.c_str(), std::strerror(errno));
+    return rc == 0 ? 1 : rc;
+  }
+  return rc;
 }

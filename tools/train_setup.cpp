@@ -1,6 +1,9 @@
 #include "train_setup.hpp"
 
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,6 +26,8 @@ tasks::TrainConfig train_config_from(const Args& args) {
   tasks::TrainConfig c;
   if (args.has("config")) {
     const std::string path = args.str("config", "");
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw FormatError(path + ": is a folder, expected a JSON config file");
     std::ifstream f(path);
     if (!f) throw FormatError(path + ": cannot read the config file");
     std::stringstream ss;
@@ -76,6 +81,17 @@ std::unique_ptr<tasks::Task> task_from_checkpoint(const std::string& checkpoint,
   if (!data_override.empty()) config.data = data_override;
   auto task = tasks::make_task(task_it->second);
   task->prepare_for(checkpoint, config, need);
+  // A NaN or infinite weight (a diverged run saved before the trainer's check, or an edited file) would make
+  // every prediction garbage without a word: refuse it, naming the tensor.
+  for (const auto& [name, t] : task->model().state_dict()) {
+    if (t.dtype() == DType::i64) continue;
+    const Tensor f = t.to(DType::f64);
+    const double* v = f.data<double>();
+    for (std::int64_t i = 0; i < f.numel(); ++i)
+      if (!std::isfinite(v[i]))
+        throw StateDictError(checkpoint + ": tensor '" + name + "' holds a non-finite value (" + std::to_string(v[i]) +
+                             " at element " + std::to_string(i) + ")");
+  }
   return task;
 }
 
@@ -94,7 +110,15 @@ std::optional<tasks::EvalResult> recorded_best(const std::string& checkpoint) {
   tasks::EvalResult r;
   r.primary = m->second;
   r.higher_is_better = h->second == "1";
-  r.metrics = {{m->second, std::stod(s->second)}};
+  // The sidecar is checked against its SHA-256, but it may have been edited by hand: a score that is not a
+  // finite number would compare false forever (NaN) or abort the run, so it is refused here.
+  const char* text = s->second.c_str();
+  char* end = nullptr;
+  errno = 0;
+  const double score = std::strtod(text, &end);
+  if (errno || end == text || *end || !std::isfinite(score))
+    throw StateDictError(checkpoint_files(checkpoint).sidecar + ": field 'dev_score' is not a finite number: \"" + s->second + "\"");
+  r.metrics = {{m->second, score}};
   return r;
 }
 
@@ -113,6 +137,34 @@ std::string metrics_json(const tasks::EvalResult& r) {
     s += buf;
   }
   return s + "}";
+}
+
+void check_output_dir(const std::string& dir, const std::string& flag) {
+  namespace fs = std::filesystem;
+  if (dir.empty()) throw OptionError(flag + ": empty folder name");
+  std::error_code ec;
+  fs::path p(dir);
+  if (fs::exists(p, ec) && !fs::is_directory(p, ec)) throw OptionError(flag + " " + dir + ": exists and is not a folder");
+  for (fs::path up = p.parent_path(); !up.empty(); up = up.parent_path()) {
+    if (!fs::exists(up, ec)) continue;
+    if (!fs::is_directory(up, ec)) throw OptionError(flag + " " + dir + ": " + up.string() + " is not a folder");
+    break;
+  }
+}
+
+void make_output_dir(const std::string& dir, const std::string& flag) {
+  check_output_dir(dir, flag);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw FormatError(dir + ": cannot create the output folder (" + ec.message() + ")");
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) throw FormatError(path + ": cannot create the file");
+  f << text;
+  f.close();
+  if (!f) throw FormatError(path + ": cannot write the file");
 }
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {

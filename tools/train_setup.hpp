@@ -39,4 +39,12 @@ void apply_inference_precision(Module& model, const Args& args);
 std::string metrics_json(const tasks::EvalResult& r);
 std::string join(const std::vector<std::string>& parts, const std::string& sep);
 
+/// Throws OptionError naming `flag` unless `dir` could be a command's output folder: not empty, a folder if
+/// it exists, and its nearest existing parent a folder. Creates nothing (a failing run leaves no folder).
+void check_output_dir(const std::string& dir, const std::string& flag);
+/// check_output_dir, then creates `dir` and its parents; failures are FormatErrors naming the folder.
+void make_output_dir(const std::string& dir, const std::string& flag);
+/// Writes `text` to `path` (replacing it) and checks that every byte reached the file; FormatError if not.
+void write_text_file(const std::string& path, const std::string& text);
+
 }  // namespace birnn::cli

@@ -1,8 +1,11 @@
 // Reading a ready model's options from JSON with messages that name the field (shared by every
 // Options::from_json in src/models/). nlohmann_json stays private to the library.
 #pragma once
+#include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <type_traits>
 
 #include "birnn/error.hpp"
 
@@ -20,10 +23,34 @@ inline nlohmann::json parse_object(const std::string& text, const std::string& w
   return j;
 }
 
+/// Whether the JSON integer v fits T (an integral type other than bool).
+template <class T>
+bool integer_fits(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max());
+  const std::int64_t x = v.get<std::int64_t>();
+  if constexpr (std::is_signed_v<T>) return x >= std::numeric_limits<T>::min() && x <= std::numeric_limits<T>::max();
+  return x >= 0;
+}
+
 /// j[key] as T if present (else `fallback`); a value of the wrong type throws OptionError naming the key.
+/// An integer field takes a whole number that fits T (5 or 5.0, not 5.5 or 1e20, which nlohmann would cast).
 template <class T>
 T get_or(const nlohmann::json& j, const char* key, const T& fallback, const std::string& what) {
   if (!j.contains(key)) return fallback;
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    const nlohmann::json& v = j.at(key);
+    const std::string bad = what + ": field '" + key + "' must be a whole number in " +
+                            std::to_string(std::numeric_limits<T>::min()) + ".." +
+                            std::to_string(std::numeric_limits<T>::max()) + ", got " + v.dump();
+    if (v.is_number_float()) {
+      const double d = v.get<double>();
+      const double top = std::ldexp(1.0, std::numeric_limits<T>::digits);  // 2^63 or 2^64: just past T's max
+      if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(std::numeric_limits<T>::min()) || d >= top)
+        throw OptionError(bad);
+      return static_cast<T>(d);
+    }
+    if (v.is_number_integer() && !integer_fits<T>(v)) throw OptionError(bad);
+  }
   try {
     return j.at(key).get<T>();
   } catch (const nlohmann::json::exception&) {

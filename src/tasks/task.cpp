@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "birnn/error.hpp"
@@ -58,14 +59,47 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
   c.lr = mj::get_or<double>(j, "lr", c.lr, what);
   c.lr_decay = mj::get_or<double>(j, "lr_decay", c.lr_decay, what);
   c.lr_decay_after = mj::get_or<std::int64_t>(j, "lr_decay_after", c.lr_decay_after, what);
-  if (c.lr_decay < 0 || c.lr_decay > 1) throw OptionError(what + ": lr_decay must be in (0, 1] (0 = the task's default)");
   c.batch = mj::get_or<std::int64_t>(j, "batch", c.batch, what);
   c.epochs = mj::get_or<std::int64_t>(j, "epochs", c.epochs, what);
   c.clip = mj::get_or<double>(j, "clip", c.clip, what);
   c.seed = mj::get_or<std::uint64_t>(j, "seed", c.seed, what);
   c.limit = mj::get_or<std::int64_t>(j, "limit", c.limit, what);
   c.max_length = mj::get_or<std::int64_t>(j, "max_length", c.max_length, what);
+  c.check_ranges(what);
   return c;
+}
+
+namespace {
+// An integer field: its "task default" value, or one in [lo, hi] (the ranges of the train flags).
+void check_field(const std::string& what, const char* name, std::int64_t v, std::int64_t unset, std::int64_t lo, std::int64_t hi) {
+  if (v == unset || (v >= lo && v <= hi)) return;
+  const std::string range = std::to_string(lo) + ".." + std::to_string(hi);
+  throw OptionError(what + ": field '" + name + "' must be " +
+                    (unset >= lo && unset <= hi ? "in " + range : std::to_string(unset) + " (the task's default) or in " + range) +
+                    ", got " + std::to_string(v));
+}
+void check_field(const std::string& what, const char* name, double v, double unset, double lo, double hi) {
+  if (v == unset || (v >= lo && v <= hi)) return;
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "must be %g (the task's default) or in [%g, %g], got %g", unset, lo, hi, v);
+  throw OptionError(what + ": field '" + name + "' " + buf);
+}
+}  // namespace
+
+void TrainConfig::check_ranges(const std::string& what) const {
+  check_field(what, "bidirectional", static_cast<std::int64_t>(bidirectional), -1, 0, 1);
+  check_field(what, "layers", layers, 0, 1, 16);
+  check_field(what, "hidden", hidden, 0, 1, 8192);
+  check_field(what, "embedding", embedding, 0, 1, 8192);
+  check_field(what, "dropout", dropout, -1.0, 0.0, 0.95);
+  check_field(what, "lr", lr, 0.0, 1e-8, 10.0);
+  check_field(what, "lr_decay", lr_decay, 0.0, 1e-6, 1.0);
+  check_field(what, "lr_decay_after", lr_decay_after, -1, 0, 100000);
+  check_field(what, "batch", batch, 0, 1, 65536);
+  check_field(what, "epochs", epochs, 0, 1, 100000);
+  check_field(what, "clip", clip, 0.0, 0.0, 1e6);
+  check_field(what, "limit", limit, 0, 0, INT64_MAX);
+  check_field(what, "max_length", max_length, 0, 0, 1 << 24);
 }
 
 double TrainConfig::lr_at_epoch(std::int64_t epoch) const {

@@ -19,6 +19,13 @@ expect_clean_failure(bench --precision fp16)
 expect_clean_failure(eval no-such-checkpoint --precision bf16x)
 expect_clean_failure(demo --epochs -3)
 expect_clean_failure(demo --json=1)
+expect_clean_failure(demo extra)
+expect_clean_failure(bench extra)
+expect_clean_failure(generate no-such-checkpoint --greedy --temperature 2)
+execute_process(COMMAND ${BIRNN} bench -h RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "usage: birnn bench")
+  message(FATAL_ERROR "birnn bench -h: expected its help, got exit ${rc}: ${out}")
+endif()
 
 execute_process(COMMAND ${BIRNN} bench --cell gru --bidirectional --batch 3 --seq 5 --input 4 --hidden 6 --reps 2 --warmup 0 --lengths uniform:2:5 --json
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out)

@@ -49,5 +49,31 @@ TEST(TrainConfig, BadDecayIsAnOptionError) {
   EXPECT_THROW(TrainConfig::from_json(R"({"lr_decay": "half"})"), OptionError);
 }
 
+// A config file gets the train flags' ranges (0 / -1 stay "the task's default") and whole numbers only in
+// integer fields: 1e20 or 5.5 used to be cast (undefined behaviour), -1 reached the task and crashed spam.
+TEST(TrainConfig, FieldsOutsideTheFlagRangesAreOptionErrorsNamingTheField) {
+  for (const char* bad : {R"({"max_length": -1})", R"({"epochs": -5})", R"({"hidden": 0.5})", R"({"layers": 1000})",
+                          R"({"lr": -1})", R"({"batch": 1e20})", R"({"epochs": 1e20})", R"({"seed": -3})",
+                          R"({"bidirectional": 7})", R"({"dropout": 0.99})", R"({"limit": -7})",
+                          R"({"hidden": 9223372036854775808})"}) {
+    SCOPED_TRACE(bad);
+    const std::string field = std::string(bad).substr(2, std::string(bad).find('"', 2) - 2);
+    try {
+      TrainConfig::from_json(bad);
+      ADD_FAILURE() << "accepted";
+    } catch (const OptionError& e) {
+      EXPECT_NE(std::string(e.what()).find("'" + field + "'"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(TrainConfig, DefaultsAndWholeNumbersWrittenAsFloatsLoad) {
+  const TrainConfig r = TrainConfig::from_json(
+      R"({"epochs": 5.0, "hidden": 0, "layers": 0, "dropout": -1, "lr_decay_after": -1, "bidirectional": -1, "max_length": 16777216})");
+  EXPECT_EQ(r.epochs, 5);
+  EXPECT_EQ(r.hidden, 0);
+  EXPECT_EQ(r.max_length, 1 << 24);
+}
+
 }  // namespace
 }  // namespace birnn::tasks

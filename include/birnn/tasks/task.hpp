@@ -51,6 +51,9 @@ struct TrainConfig {
 
   std::string to_json() const;
   static TrainConfig from_json(const std::string& text);  ///< OptionError naming a bad field
+  /// OptionError("<what>: field ...") unless every field is its "task default" value or within the range the
+  /// train flags accept (layers 1..16, hidden 1..8192, lr [1e-8, 10], ...). from_json calls it.
+  void check_ranges(const std::string& what) const;
 };
 
 enum class Split { train, dev, test };
