@@ -29,6 +29,14 @@ if(EXISTS ${WORK}/none)
 endif()
 expect_failure("--hidden 6" train births ${tiny} --hidden 8 --epochs 2 --out ${run} --resume)
 expect_failure("contradict" train births ${tiny} --out ${run} --resume --overwrite)
+# A hand-edited best.json whose dev_score is not a finite number (NaN would never be beaten): refused by name.
+file(READ ${run}/best.json sidecar)
+foreach(score abc nan 1e999)
+  string(REGEX REPLACE "\"dev_score\": *\"[^\"]*\"" "\"dev_score\": \"${score}\"" edited "${sidecar}")
+  file(WRITE ${run}/best.json "${edited}")
+  expect_failure("dev_score" train births ${tiny} --hidden 6 --epochs 2 --out ${run} --resume)
+endforeach()
+file(WRITE ${run}/best.json "${sidecar}")
 
 # --out that cannot be a folder; a value forgotten before the next flag.
 file(WRITE ${WORK}/afile "x")
