@@ -50,6 +50,8 @@ tasks::TrainConfig train_config_from(const Args& args) {
   c.embedding = args.integer("embedding", c.embedding, 1, 8192);
   c.dropout = args.number("dropout", c.dropout, 0.0, 0.95);
   c.optimizer = args.str("optimizer", c.optimizer);
+  if (c.optimizer != "adam" && c.optimizer != "adamw" && c.optimizer != "sgd")  // before any folder is made
+    throw OptionError("--optimizer must be adam, adamw or sgd, got '" + c.optimizer + "'");
   c.lr = args.number("lr", c.lr, 1e-8, 10.0);
   c.lr_decay = args.number("lr-decay", c.lr_decay, 1e-6, 1.0);
   c.lr_decay_after = args.integer("lr-decay-after", c.lr_decay_after, 0, 100000);

@@ -45,6 +45,10 @@ expect_failure("not a folder" train births ${tiny} --out ${WORK}/afile/sub)
 expect_failure("empty" train births ${tiny} --out=)
 expect_failure("--out needs a value" train births ${tiny} --out --resume)
 expect_failure("not a folder" compare adding --quick --out ${WORK}/afile)
+expect_failure("--optimizer" train births ${tiny} --optimizer foo --out ${WORK}/opt)
+if(EXISTS ${WORK}/opt)
+  message(FATAL_ERROR "train --optimizer foo created its output folder")
+endif()
 
 # --config values get the flags' ranges; whole numbers only in integer fields; a folder is not a file.
 foreach(bad "\"max_length\": -1" "\"epochs\": 1e20" "\"hidden\": 5.5" "\"layers\": 1000" "\"lr\": -1")
