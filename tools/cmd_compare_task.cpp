@@ -28,7 +28,7 @@ const char* kHelp =
     "with SVG charts; prints the table and the claims judged by the numbers.\n"
     "\n"
     "  --cells LIST      any of rnn,lstm,gru,birnn,bilstm,bigru (default all six)\n"
-    "  --data FILE       the task's generic format instead of its data set (pos: CoNLL token<TAB>tag)\n"
+    "  --data FILE       the task's generic format instead of its data set (pos: CoNLL token<TAB>tag or CoNLL-U)\n"
     "  --limit N         training examples used (pos: sentences; default 16000, 0 = all)\n"
     "  --epochs E        epochs per form (default 3)\n"
     "  --hidden H        hidden units per direction (default 100)\n"

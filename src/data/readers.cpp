@@ -1,5 +1,7 @@
 #include "birnn/data/readers.hpp"
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "birnn/error.hpp"
@@ -51,6 +53,32 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+namespace {
+
+constexpr std::size_t kConlluFields = 10;  // ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// A CoNLL-U ID: a word index "3", a multiword token range "3-4" or an empty node "8.1".
+enum class ConlluId { word, range, empty_node, invalid };
+ConlluId conllu_id(std::string_view id) {
+  if (all_digits(id)) return ConlluId::word;
+  for (const auto& [sep, kind] : {std::pair{'-', ConlluId::range}, std::pair{'.', ConlluId::empty_node}}) {
+    const std::size_t k = id.find(sep);
+    if (k != std::string_view::npos && all_digits(id.substr(0, k)) && all_digits(id.substr(k + 1))) return kind;
+  }
+  return ConlluId::invalid;
+}
+
+// Whether the first data line of a file says CoNLL-U: 10 fields, the first an ID.
+bool looks_like_conllu(const std::vector<std::string_view>& cols) {
+  return cols.size() == kConlluFields && conllu_id(cols[0]) != ConlluId::invalid;
+}
+
+}  // namespace
+
 std::vector<TaggedSentence> read_conll(const std::string& path, const ReadOptions& options, const ConllColumns& columns) {
   const std::string text = detail::read_text_file(path, options.invalid_utf8(), "CoNLL file");
   std::vector<TaggedSentence> out;
@@ -61,6 +89,9 @@ std::vector<TaggedSentence> read_conll(const std::string& path, const ReadOption
     out.push_back(std::move(cur));
     cur = TaggedSentence{};
   };
+  enum class Format { unknown, token_tag, conllu } format = Format::unknown;
+  // Default columns on CoNLL-U read FORM and UPOS; columns chosen by the caller are used as given.
+  const bool default_columns = columns.token() == ConllColumns().token() && columns.tag() == ConllColumns().tag();
   Lines lines(text);
   std::string_view line;
   while (lines.next(line)) {
@@ -68,27 +99,47 @@ std::vector<TaggedSentence> read_conll(const std::string& path, const ReadOption
       finish();
       continue;
     }
-    if (line.rfind("-DOCSTART-", 0) == 0 || (line.front() == '#' && line.find('\t') == std::string_view::npos)) continue;
+    if (line.rfind("-DOCSTART-", 0) == 0) continue;
+    // A '#' line is a comment in CoNLL-U; elsewhere only without a TAB ("#<TAB>#" is a token and its tag).
+    if (line.front() == '#' && (format == Format::conllu || line.find('\t') == std::string_view::npos)) continue;
     const auto cols = split_tabs(line);
-    if (cols.size() < 2)
+    if (format == Format::unknown) format = looks_like_conllu(cols) ? Format::conllu : Format::token_tag;
+    int token_col = columns.token(), tag_col = columns.tag();
+    if (format == Format::conllu) {
+      if (cols.size() != kConlluFields)
+        fail_at(path, lines.number(),
+                "has " + std::to_string(cols.size()) +
+                    " TAB-separated fields; a CoNLL-U line has 10 (ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS "
+                    "MISC; the file's first line of data made it CoNLL-U)");
+      const ConlluId id = conllu_id(trim(cols[0]));
+      if (id == ConlluId::invalid)
+        fail_at(path, lines.number(),
+                "ID \"" + std::string(cols[0].substr(0, 30)) +
+                    "\" is not a CoNLL-U word index (1, 2, ...; 1-2 or 1.1)");
+      // Multiword token ranges ("3-4") and empty nodes ("8.1") carry no tag of their own.
+      if (id != ConlluId::word) continue;
+      if (default_columns) token_col = 1, tag_col = 3;
+    } else if (cols.size() < 2) {
       fail_at(path, lines.number(), "expected token<TAB>tag (columns separated by TAB), found no TAB in \"" + std::string(line.substr(0, 60)) + "\"");
-    const auto ti = column(columns.token(), cols.size()), gi = column(columns.tag(), cols.size());
+    }
+    const auto ti = column(token_col, cols.size()), gi = column(tag_col, cols.size());
     if (ti < 0 || gi < 0)
-      fail_at(path, lines.number(), "has " + std::to_string(cols.size()) + " columns; token column " + std::to_string(columns.token()) +
-                                        " and tag column " + std::to_string(columns.tag()) + " do not both exist");
-    // CoNLL-U (10 columns) multiword token ranges ("3-4") and empty nodes ("8.1") carry no tag of their own.
-    if (cols.size() == 10 && cols[0].find_first_of("-.") != std::string_view::npos &&
-        cols[0].find_first_not_of("0123456789-.") == std::string_view::npos)
-      continue;
+      fail_at(path, lines.number(), "has " + std::to_string(cols.size()) + " columns; token column " +
+                                        std::to_string(token_col) + " and tag column " + std::to_string(tag_col) +
+                                        " do not both exist");
     const std::string_view tok = trim(cols[static_cast<std::size_t>(ti)]), tag = trim(cols[static_cast<std::size_t>(gi)]);
     if (tok.empty()) fail_at(path, lines.number(), "empty token in column " + std::to_string(ti + 1));
     if (tag.empty()) fail_at(path, lines.number(), "empty tag in column " + std::to_string(gi + 1));
+    // "_" is CoNLL-U's empty field: a tagger cannot learn from a token without its tag.
+    if (format == Format::conllu && tag == "_")
+      fail_at(path, lines.number(),
+              "no tag: column " + std::to_string(gi + 1) + (default_columns ? " (UPOS)" : "") + " is \"_\"");
     if (cur.tokens.empty()) cur.source = path, cur.line = lines.number();
     cur.tokens.emplace_back(tok);
     cur.tags.emplace_back(tag);
   }
   finish();
-  if (out.empty()) throw FormatError(path + ": no sentence found (expected token<TAB>tag lines)");
+  if (out.empty()) throw FormatError(path + ": no sentence found (expected token<TAB>tag or CoNLL-U lines)");
   return out;
 }
 

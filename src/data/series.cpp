@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "birnn/error.hpp"
 #include "data/text_file.hpp"
@@ -56,6 +57,13 @@ bool parse_int(const std::string& s, long long& v) {
 }
 
 }  // namespace
+
+bool parse_series_value(std::string_view text, double& value) {
+  // from_chars (general format) takes decimal notation only: "0x10" stops at the 'x', "+1" and " 1" fail.
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), value);
+  return !text.empty() && r.ec == std::errc() && r.ptr == text.data() + text.size() && std::isfinite(value) &&
+         std::abs(value) <= static_cast<double>(std::numeric_limits<float>::max());
+}
 
 bool is_valid_date(const Date& d) {
   return d.month >= 1 && d.month <= 12 && d.day >= 1 && d.day <= days_in_month(d.year, d.month);
@@ -142,9 +150,10 @@ TimeSeries read_csv_series(const std::string& path, const CsvSeriesOptions& opti
     const std::string& v = fields[vcol];
     if (v.empty()) fail_at(path, n, "empty value in column \"" + options.value() + "\"");
     double value = 0;
-    const auto r = std::from_chars(v.data(), v.data() + v.size(), value);
-    if (r.ec != std::errc() || r.ptr != v.data() + v.size() || !std::isfinite(value))
-      fail_at(path, n, "value \"" + v + "\" in column \"" + options.value() + "\" is not a finite number");
+    if (!parse_series_value(v, value))
+      fail_at(path, n,
+              "value \"" + v + "\" in column \"" + options.value() +
+                  "\" is not a finite number (decimal, at most 3.4e38 in magnitude: the models compute in float)");
     if (!options.date().empty() || parts) {
       Date d;
       if (parts) {

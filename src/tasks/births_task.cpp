@@ -2,17 +2,21 @@
 //
 // Data: the CDC births 1969-1988 (data::load_births), split with split_last_years(series, 2): train =
 // 1969-1986, held out = 1987-1988. With --data FILE: a CSV with a header row and the columns
-// "date" (YYYY-MM-DD, one row per day, no day missing: daily(true)) and "value" (a number); other columns
-// are ignored (e.g. `date,value` / `1990-01-01,312`).
+// "date" (YYYY-MM-DD, one row per day, no day missing: daily(true)) and "value" (a decimal number that
+// float can hold, data::parse_series_value); other columns are ignored (e.g. `date,value` /
+// `1990-01-01,312`).
 //
 // Examples are windows: W past days (default 56; --max-length sets W, it is the sequence length the model
-// reads) -> the next H = 28 days. Each day's input is its value plus the 21 calendar features of
-// data::calendar_features (day of week, month, day of year). Training windows have stride 1.
+// reads; at least 7, the season of the seasonal-naive baseline) -> the next H = 28 days. Each day's input
+// is its value plus the 21 calendar features of data::calendar_features (day of week, month, day of
+// year). Training windows have stride 1.
 // Splits (real data): training windows = every window whose W + H days all lie in the training years;
 // dev = every 20th of them (the 20th, 40th, ...; they are not trained on); test = every window (stride 1)
 // whose H target days all lie in the held-out years; its W input days may reach back into the training
 // years (the first test window's inputs are the last W days of 1986), as a forecast made on 1987-01-01
 // would. With --data: all windows of the file in order; every 10th is test, every 20th of the rest dev.
+// `birnn eval CKPT --data FILE` with a file other than the one the model was trained on scores every
+// window of FILE as `test` (no dev split then); with the training file, its held-out windows.
 // Level scaling: each window's values and targets are divided by its level, the mean of its W input
 // values, before the model sees them, and the forecasts multiplied back (so the model learns the shape
 // of the next weeks relative to the recent level, and the series' trend does not push it out of its
@@ -31,7 +35,8 @@
 // are used); an optional first field YYYY-MM-DD is the date of the first value (the calendar features need
 // dates). Without it the last value is taken to be the last day of the data the task read (the series
 // continues right after the data). Output: the next 28 values, comma separated. A blank line gives a
-// blank line.
+// blank line. Values are read as in the CSV (decimal, float range); a line longer than 32 MB is a
+// FormatError.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -46,6 +51,8 @@
 #include "birnn/error.hpp"
 #include "birnn/models/forecaster.hpp"
 #include "birnn/random.hpp"
+#include "data/line_reader.hpp"
+#include "tasks/task_common.hpp"
 #include "tasks/births_task.hpp"
 
 namespace birnn::tasks {
@@ -53,6 +60,7 @@ namespace birnn::tasks {
 namespace {
 
 constexpr std::int64_t kHorizon = 28, kDefaultWindow = 56, kSeason = 7, kEvalBatch = 512, kMaxPredictValues = 1000000;
+constexpr std::int64_t kMaxPredictLineBytes = 32 << 20;  // room for kMaxPredictValues values of a few digits
 constexpr std::int64_t K = data::kCalendarFeatures;
 
 std::vector<double> day_features(const data::Date& d) {
@@ -83,6 +91,7 @@ class BirthsTask : public Task {
 
   void prepare(const TrainConfig& config) override {
     config_ = with_defaults(config);
+    whole_file_ = false;
     read_data();
     model_ = std::make_unique<Forecaster>(ForecasterOptions(kHorizon)
                                               .num_features(K)
@@ -95,13 +104,15 @@ class BirthsTask : public Task {
   }
 
   void prepare_for(const std::string& checkpoint, const TrainConfig& config, DataNeed need) override {
-    model_ = load_model<Forecaster>(checkpoint);
+    CheckpointInfo info;
+    model_ = load_model<Forecaster>(checkpoint, &info);
     config_ = with_defaults(config);
     if (model_->options().num_features() != K || model_->options().horizon() != kHorizon)
       throw StateDictError(checkpoint + ": the forecaster has " + std::to_string(model_->options().num_features()) +
                            " features and horizon " + std::to_string(model_->options().horizon()) + ", the births task needs " +
                            std::to_string(K) + " and " + std::to_string(kHorizon));
-    (void)need;  // always read: the series is small and predict dates undated input from its last day
+    // Always read: the series is small and predict dates undated input from its last day.
+    whole_file_ = need == DataNeed::splits && scores_whole_file(info, config_.data);
     read_data();
   }
 
@@ -126,6 +137,7 @@ class BirthsTask : public Task {
   std::string unit() const override { return "windows"; }
 
   EvalResult evaluate(Split split) override {
+    if (whole_file_ && split != Split::test) throw_no_split_in_eval_file("births", source_, split);
     const std::vector<std::int64_t>& starts = split == Split::train ? train_ : split == Split::dev ? dev_ : test_;
     if (starts.empty()) throw DataError(source_ + ": the births " + std::string(split_name(split)) + " split has no window");
     NoGradGuard no_grad;
@@ -161,12 +173,10 @@ class BirthsTask : public Task {
   void predict(std::istream& in, std::ostream& out) override {
     NoGradGuard no_grad;
     model_->eval();
+    data::detail::BoundedLineReader lines(in, kMaxPredictLineBytes);
     std::string line;
-    std::int64_t line_no = 0;
-    while (std::getline(in, line)) {
-      ++line_no;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      const std::string where = "input:" + std::to_string(line_no) + ": ";
+    while (lines.next(line)) {
+      const std::string where = lines.where();
       std::vector<std::string> fields;
       {
         std::string cur;
@@ -196,9 +206,9 @@ class BirthsTask : public Task {
         throw FormatError(where + "too many values (" + std::to_string(fields.size()) + ")");
       std::vector<double> values;
       for (const auto& f : fields) {
-        char* end = nullptr;
-        const double v = std::strtod(f.c_str(), &end);
-        if (end != f.c_str() + f.size() || !std::isfinite(v)) throw FormatError(where + "'" + f + "' is not a number");
+        double v = 0;
+        if (!data::parse_series_value(f, v))
+          throw FormatError(where + "'" + f + "' is not a finite number (decimal, at most 3.4e38 in magnitude)");
         values.push_back(v);
       }
       const auto n = static_cast<std::int64_t>(values.size());
@@ -237,13 +247,21 @@ class BirthsTask : public Task {
     if (c.cell.empty()) c.cell = "lstm";
     if (c.cell != "lstm" && c.cell != "gru") throw OptionError("births: --cell must be lstm or gru (the Forecaster's cells), got '" + c.cell + "'");
     if (c.bidirectional < 0) c.bidirectional = 0;
-    if (c.layers <= 0) c.layers = 2;
-    if (c.hidden <= 0) c.hidden = 64;
+    if (c.layers == 0) c.layers = 2;
+    if (c.hidden == 0) c.hidden = 64;
     if (c.dropout < 0) c.dropout = 0.0;
     if (c.lr <= 0) c.lr = 1e-3;
-    if (c.batch <= 0) c.batch = 64;
-    if (c.epochs <= 0) c.epochs = 30;
-    if (c.max_length <= 0) c.max_length = kDefaultWindow;
+    if (c.batch == 0) c.batch = 64;
+    if (c.epochs == 0) c.epochs = 30;
+    if (c.max_length == 0) c.max_length = kDefaultWindow;
+    check_knobs("births", c, /*uses_embedding=*/false);
+    // Checked here, before any training: the seasonal-naive baseline of every evaluation repeats the
+    // window's last week, so a shorter window would fail only after the first epoch.
+    if (c.max_length < kSeason)
+      throw OptionError("births: max_length (--max-length) is the window of past days the model reads and must be at "
+                        "least " + std::to_string(kSeason) +
+                        " (one week: the seasonal-naive baseline repeats the window's last week), got " +
+                        std::to_string(c.max_length));
     return c;
   }
 
@@ -276,9 +294,10 @@ class BirthsTask : public Task {
       
     } else {
       for (std::int64_t s = 0; s + window_ + kHorizon <= n; ++s) {
-        if (s % 10 == 9) test_.push_back(s);
+        if (s % 10 == 9 || whole_file_) test_.push_back(s);
         else add_training(s);
       }
+      if (whole_file_) return;  // eval --data FILE of another file: every window is test
     }
     train_all_ = train_;
     if (config_.limit > 0 && static_cast<std::int64_t>(train_.size()) > config_.limit) train_.resize(static_cast<std::size_t>(config_.limit));
@@ -351,6 +370,7 @@ class BirthsTask : public Task {
   std::int64_t window_ = kDefaultWindow;
   std::vector<std::int64_t> train_, dev_, test_;  // window start days
   std::vector<std::int64_t> train_all_;            // train_ before --limit
+  bool whole_file_ = false;  // eval --data FILE of another file than the training one: all of it is test
   std::vector<std::vector<std::int64_t>> plan_;
 };
 

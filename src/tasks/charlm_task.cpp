@@ -5,8 +5,10 @@
 // 131), not trained on. With --data FILE: a UTF-8 plain text file (data::read_plain_text) cut into
 // paragraphs at blank lines (one or more empty lines); every 10th paragraph is test, every 20th of the
 // rest dev, and the file needs at least 20 paragraphs. --limit N keeps the first N training chapters
-// (paragraphs). Each part's pieces are joined in order with "\n\n" (a chapter's text is its paragraphs,
-// one per line, without its "CHAPTER n. Title" line).
+// (paragraphs). `birnn eval CKPT --data FILE` with a file other than the one the model was trained on
+// scores all of FILE as `test` (any number of paragraphs; no dev split then). Each part's pieces are
+// joined in order with "\n\n" (a chapter's text is its paragraphs, one per line, without its
+// "CHAPTER n. Title" line).
 // Vocabulary ("chars" in the checkpoint): the characters (code points) of the training text; <pad> = 0,
 // <unk> = 1 stands for characters seen only in dev/test or in a prompt.
 //
@@ -28,7 +30,8 @@
 // predict: each input line is a prompt; the output line is the prompt followed by 200 generated
 // characters (temperature 0.8, seeded with the training seed, so the output is repeatable; a newline in
 // the continuation is written as a space to keep one output line per input line). An empty line is
-// prompted with "\n" (a new paragraph) and gives just the continuation.
+// prompted with "\n" (a new paragraph) and gives just the continuation. A prompt longer than 1 MB is a
+// FormatError.
 #include <algorithm>
 #include <cmath>
 #include <iostream>
@@ -40,6 +43,8 @@
 #include "birnn/error.hpp"
 #include "birnn/models/char_language_model.hpp"
 #include "birnn/random.hpp"
+#include "data/line_reader.hpp"
+#include "tasks/task_common.hpp"
 #include "tasks/charlm_task.hpp"
 
 namespace birnn::tasks {
@@ -116,6 +121,7 @@ class CharLmTask : public Task {
 
   void prepare(const TrainConfig& config) override {
     config_ = with_defaults(config);
+    whole_file_ = false;
     read_data();
     chars_ = data::build_char_vocabulary({train_text_});
     model_ = std::make_unique<CharLanguageModel>(CharLanguageModelOptions(chars_.size())
@@ -139,6 +145,7 @@ class CharLmTask : public Task {
     if (chars_.size() != model_->options().vocab_size())
       throw StateDictError(checkpoint + ": vocabulary mismatch: 'chars' has " + std::to_string(chars_.size()) +
                            " entries, the model " + std::to_string(model_->options().vocab_size()));
+    whole_file_ = need == DataNeed::splits && scores_whole_file(info, config_.data);
     if (need == DataNeed::splits) {
       read_data();
       encode_all();
@@ -172,6 +179,7 @@ class CharLmTask : public Task {
 
   EvalResult evaluate(Split split) override {
     if (!data_read_) throw DataError("the charlm task was loaded without its data (DataNeed::none): nothing to evaluate");
+    if (whole_file_ && split != Split::test) throw_no_split_in_eval_file("charlm", source_, split);
     const std::vector<std::int64_t>& ids = split == Split::train ? train_ids_ : split == Split::dev ? dev_ids_ : test_ids_;
     NoGradGuard no_grad;
     const bool was_training = model_->is_training();
@@ -197,14 +205,10 @@ class CharLmTask : public Task {
   }
 
   void predict(std::istream& in, std::ostream& out) override {
+    data::detail::BoundedLineReader lines(in, kMaxPromptBytes);
     std::string line;
-    std::int64_t line_no = 0;
-    while (std::getline(in, line)) {
-      ++line_no;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      const std::string where = "input:" + std::to_string(line_no) + ": ";
-      if (line.size() > static_cast<std::size_t>(kMaxPromptBytes))
-        throw FormatError(where + "the prompt has " + std::to_string(line.size()) + " bytes, more than " + std::to_string(kMaxPromptBytes));
+    while (lines.next(line)) {
+      const std::string where = lines.where();
       if (const auto bad = data::find_invalid_utf8(line); bad != std::string::npos)
         throw FormatError(where + "byte " + std::to_string(bad + 1) + " is not valid UTF-8");
       const std::vector<std::int64_t> prompt = chars_.encode(data::utf8_chars(line.empty() ? std::string("\n") : line));
@@ -232,18 +236,19 @@ class CharLmTask : public Task {
     if (c.cell.empty()) c.cell = "lstm";
     if (c.cell != "lstm" && c.cell != "gru") throw OptionError("charlm: --cell must be lstm or gru (the CharLanguageModel's cells), got '" + c.cell + "'");
     if (c.bidirectional < 0) c.bidirectional = 0;
-    if (c.layers <= 0) c.layers = 3;
-    if (c.hidden <= 0) c.hidden = 512;
-    if (c.embedding <= 0) c.embedding = 64;
+    if (c.layers == 0) c.layers = 3;
+    if (c.hidden == 0) c.hidden = 512;
+    if (c.embedding == 0) c.embedding = 64;
     if (c.dropout < 0) c.dropout = 0.3;
     if (c.lr <= 0) c.lr = 2e-3;
-    if (c.batch <= 0) c.batch = 32;
-    if (c.epochs <= 0) c.epochs = 18;
+    if (c.batch == 0) c.batch = 32;
+    if (c.epochs == 0) c.epochs = 18;
     // Constant lr for 15 epochs (dev bits/char was still falling, by 0.006-0.008 per epoch at the end),
     // then halved every epoch: the last three epochs anneal.
     if (c.lr_decay <= 0) c.lr_decay = 0.5;
     if (c.lr_decay_after < 0) c.lr_decay_after = 15;
-    if (c.max_length <= 0) c.max_length = 64;
+    if (c.max_length == 0) c.max_length = 64;
+    check_knobs("charlm", c);
     return c;
   }
 
@@ -263,6 +268,10 @@ class CharLmTask : public Task {
     } else {
       source_ = config_.data;
       const std::vector<std::string> paras = paragraphs(data::read_plain_text(config_.data));
+      if (whole_file_) {  // eval --data FILE of another file: all of it is the test text
+        test_text_ = join_pieces(paras);
+        return;
+      }
       if (paras.size() < 20)
         throw DataError(config_.data + ": " + std::to_string(paras.size()) +
                         " paragraphs (blocks separated by blank lines); the charlm split needs at least 20");
@@ -276,6 +285,12 @@ class CharLmTask : public Task {
   }
 
   void encode_all() {
+    if (whole_file_) {
+      test_ids_ = chars_.encode(data::utf8_chars(test_text_));
+      if (test_ids_.size() < 3)
+        throw DataError(source_ + ": the text has only " + std::to_string(test_ids_.size()) + " characters");
+      return;
+    }
     train_ids_ = chars_.encode(data::utf8_chars(train_text_));
     dev_ids_ = chars_.encode(data::utf8_chars(dev_text_));
     test_ids_ = chars_.encode(data::utf8_chars(test_text_));
@@ -302,6 +317,7 @@ class CharLmTask : public Task {
 
   TrainConfig config_;
   bool data_read_ = false;  // false after prepare_for(..., DataNeed::none): predict only
+  bool whole_file_ = false;  // eval --data FILE of another file than the training one: all of it is test
   std::unique_ptr<CharLanguageModel> model_;
   data::Vocabulary chars_;
   std::string source_, train_text_, dev_text_, test_text_;

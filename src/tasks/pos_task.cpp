@@ -2,10 +2,14 @@
 // --cell rnn|lstm|gru (default lstm) and --unidirectional swap its recurrent layer (for `birnn compare pos`).
 //
 // Data: the Brown corpus (data::load_brown: tags normalised, every 10th file held out as `test`), or with
-// --data FILE a CoNLL file, `token<TAB>tag` lines with a blank line between sentences (data::read_conll);
-// from such a file sentence i (from 0) is `test` when i % 10 == 9 and the rest is the training part.
+// --data FILE a CoNLL file, `token<TAB>tag` lines with a blank line between sentences, or CoNLL-U (FORM
+// and UPOS are the token and the tag; data::read_conll tells the two apart); from such a file sentence i
+// (from 0) is `test` when i % 10 == 9 and the rest is the training part.
 // `dev` is every 20th sentence of the training part (i % 20 == 19); what is left trains the model.
-// --limit N keeps the first N sentences of the training part (before dev is carved from it).
+// --limit N keeps the first N sentences of the training part (before dev is carved from it). A split left
+// empty (a file of fewer than 22 sentences, --limit below 20) is a DataError before training.
+// `birnn eval CKPT --data FILE` with a file other than the one the model was trained on scores every
+// sentence of FILE as `test` (there is no dev split then); with the training file, its held-out part.
 // --max-length N: longest sentence in tokens (default 400; Brown's longest has 180); a longer one is a
 // FormatError naming file and line.
 //
@@ -24,10 +28,11 @@
 //
 // Metrics: accuracy over tokens (primary), oov_accuracy over tokens whose normalised word is not in the
 // word vocabulary, baseline = the most-frequent-tag accuracy (data::most_frequent_tag_accuracy, trained
-// on the training sentences), loss (CRF NLL per token).
+// on the training sentences; left out when eval --data scores a whole file, which has no training
+// sentences), loss (CRF NLL per token).
 //
 // predict: one sentence per line, tokens separated by whitespace; writes `word/TAG word/TAG ...`, one line
-// per input line (an empty input line gives an empty output line).
+// per input line (an empty input line gives an empty output line). A line longer than 1 MB is a FormatError.
 #include "tasks/pos_task.hpp"
 
 #include <algorithm>
@@ -39,6 +44,8 @@
 #include "birnn/data/data.hpp"
 #include "birnn/error.hpp"
 #include "birnn/models/bilstm_cnn_crf_tagger.hpp"
+#include "data/line_reader.hpp"
+#include "tasks/task_common.hpp"
 
 namespace birnn::tasks {
 
@@ -47,6 +54,7 @@ namespace {
 constexpr std::int64_t kMaxWordChars = 30;
 constexpr std::int64_t kDefaultMaxLength = 400;
 constexpr std::int64_t kEvalBatch = 64;
+constexpr std::int64_t kMaxPredictLineBytes = 1 << 20;  // a predict line (one sentence) longer than 1 MB is an error
 
 // Defaults of the knobs (TrainConfig's 0 / -1 / ""), chosen for >= 97% on Brown's held-out files.
 void fill_defaults(TrainConfig& c) {
@@ -67,6 +75,7 @@ void fill_defaults(TrainConfig& c) {
   if (c.lr_decay <= 0) c.lr_decay = 0.5;
   if (c.lr_decay_after < 0) c.lr_decay_after = 8;
   if (c.max_length == 0) c.max_length = kDefaultMaxLength;
+  check_knobs("pos", c);
 }
 
 std::string normalize_word(const std::string& w) {
@@ -90,13 +99,15 @@ class PosTask : public Task {
  public:
   std::string name() const override { return "pos"; }
   std::string description() const override {
-    return "part-of-speech tagging, Brown corpus (or --data CoNLL token<TAB>tag), BiLSTM-CNN-CRF tagger (--cell, --unidirectional); "
+    return "part-of-speech tagging, Brown corpus (or --data CoNLL token<TAB>tag or CoNLL-U), BiLSTM-CNN-CRF tagger "
+           "(--cell, --unidirectional); "
            "metric token accuracy";
   }
 
   void prepare(const TrainConfig& config) override {
     config_ = config;
     fill_defaults(config_);
+    whole_file_ = false;
     read_data();
     std::vector<std::vector<std::string>> words, tags;
     std::vector<std::string> chars_text;
@@ -136,6 +147,7 @@ class PosTask : public Task {
     words_ = data::Vocabulary::from_strings(info.vocabularies["words"]);
     chars_ = data::Vocabulary::from_strings(info.vocabularies["chars"]);
     tags_ = data::Vocabulary::from_strings(info.vocabularies["tags"], false);
+    whole_file_ = need == DataNeed::splits && scores_whole_file(info, config_.data);
     if (need == DataNeed::splits) {
       read_data();
       encode_all();
@@ -171,6 +183,7 @@ class PosTask : public Task {
 
   EvalResult evaluate(Split split) override {
     if (!data_read_) throw DataError("the pos task was loaded without its data (DataNeed::none): nothing to evaluate");
+    if (whole_file_ && split != Split::test) throw_no_split_in_eval_file("pos", source_, split);
     const Encoded& e = split == Split::train ? train_ : split == Split::dev ? dev_ : test_;
     EvalResult r;
     r.primary = "accuracy";
@@ -202,9 +215,10 @@ class PosTask : public Task {
     const auto frac = [](std::int64_t a, std::int64_t b) { return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
     r.metrics = {{"accuracy", frac(correct, total)},
                  {"oov_accuracy", frac(oov_correct, oov)},
-                 {"oov_rate", frac(oov, total)},
-                 {"baseline", baseline(split, e)},
-                 {"loss", total > 0 ? loss_sum / static_cast<double>(total) : 0.0}};
+                 {"oov_rate", frac(oov, total)}};
+    // The baseline is trained on the training sentences, which a file scored whole comes without.
+    if (!whole_file_) r.metrics.emplace_back("baseline", baseline(split, e));
+    r.metrics.emplace_back("loss", total > 0 ? loss_sum / static_cast<double>(total) : 0.0);
     r.count = total;
     return r;
   }
@@ -212,10 +226,9 @@ class PosTask : public Task {
   void predict(std::istream& in, std::ostream& out) override {
     model_->eval();
     NoGradGuard no_grad;
+    data::detail::BoundedLineReader lines(in, kMaxPredictLineBytes);
     std::string line;
-    std::int64_t line_no = 0;
-    while (std::getline(in, line)) {
-      ++line_no;
+    while (lines.next(line)) {
       if (data::find_invalid_utf8(line) != std::string::npos) line = data::repair_utf8(line, data::InvalidUtf8::replace);
       const auto tokens = data::split_whitespace(line);
       if (tokens.empty()) {
@@ -223,7 +236,7 @@ class PosTask : public Task {
         continue;
       }
       if (static_cast<std::int64_t>(tokens.size()) > config_.max_length)
-        throw FormatError("input:" + std::to_string(line_no) + ": sentence of " + std::to_string(tokens.size()) +
+        throw FormatError(lines.where() + "sentence of " + std::to_string(tokens.size()) +
                           " tokens is longer than the limit " + std::to_string(config_.max_length));
       Encoded e;
       data::TaggedSentence s;
@@ -254,7 +267,8 @@ class PosTask : public Task {
     return {w.ids, data::pad_char_batch(e.chars, idx, kMaxWordChars), w.lengths, t.ids};
   }
 
-  // Reads the data set (or config_.data) into train_raw_, dev_raw_, test_raw_.
+  // Reads the data set (or config_.data) into train_raw_, dev_raw_, test_raw_; a file scored whole
+  // (whole_file_) goes to test_raw_ only.
   void read_data() {
     data_read_ = true;
     const auto opts = data::ReadOptions().max_tokens(config_.max_length);
@@ -265,16 +279,21 @@ class PosTask : public Task {
     if (config_.data.empty()) {
       source_ = "brown";
       data::BrownCorpus c = data::load_brown(data::fetch_dataset("brown"), opts);
+      total_ = static_cast<std::int64_t>(c.sentences.train.size() + c.sentences.test.size());
       train_part = std::move(c.sentences.train);
       test_raw_ = std::move(c.sentences.test);
     } else {
       source_ = config_.data;
       auto all = data::read_conll(config_.data, opts);
+      total_ = static_cast<std::int64_t>(all.size());
+      if (whole_file_) {
+        test_raw_ = std::move(all);
+        return;
+      }
       for (std::size_t i = 0; i < all.size(); ++i) (i % 10 == 9 ? test_raw_ : train_part).push_back(std::move(all[i]));
     }
     if (config_.limit > 0 && static_cast<std::int64_t>(train_part.size()) > config_.limit) train_part.resize(static_cast<std::size_t>(config_.limit));
     for (std::size_t i = 0; i < train_part.size(); ++i) (i % 20 == 19 ? dev_raw_ : train_raw_).push_back(std::move(train_part[i]));
-    if (train_raw_.empty()) throw FormatError(source_ + ": no training sentences (after the dev/test split and --limit)");
   }
 
   void add(Encoded& e, const data::TaggedSentence& s) const {
@@ -303,11 +322,18 @@ class PosTask : public Task {
     for (const auto& s : test_raw_) add(test_, s);
     plan_.clear();
     baseline_.clear();
+    // After encoding, so that a malformed file (an unknown tag) is reported before its split sizes.
+    if (!whole_file_)
+      check_splits({source_, "sentences", total_, static_cast<std::int64_t>(train_raw_.size()),
+                    static_cast<std::int64_t>(dev_raw_.size()), static_cast<std::int64_t>(test_raw_.size()),
+                    config_.limit, !config_.data.empty()});
   }
 
   TrainConfig config_;
   bool data_read_ = false;  // false after prepare_for(..., DataNeed::none): predict only
+  bool whole_file_ = false;  // eval --data FILE of another file than the training one: all of it is test
   std::string source_;
+  std::int64_t total_ = 0;  // sentences read, before the split
   data::Vocabulary words_, chars_, tags_{false};
   std::unique_ptr<BiLSTMCNNCRFTagger> model_;
   std::vector<data::TaggedSentence> train_raw_, dev_raw_, test_raw_;

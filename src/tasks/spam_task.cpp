@@ -10,7 +10,10 @@
 // one JSON object per line with "label" and "text" (data::read_jsonl_labeled). Labels are "ham" and "spam";
 // anything else is a FormatError naming the label, file and line. From a --data file, example i (from 0)
 // is `test` when i % 10 == 9. `dev` is every 20th example of the training part (i % 20 == 19).
-// --limit N keeps the first N examples of the training part (before dev is carved from it).
+// --limit N keeps the first N examples of the training part (before dev is carved from it). A split left
+// empty (a file of fewer than 22 examples, --limit below 20) is a DataError before training.
+// `birnn eval CKPT --data FILE` with a file other than the one the model was trained on scores every
+// example of FILE as `test` (there is no dev split then); with the training file, its held-out part.
 //
 // Tokens: data::Tokenizer (ASCII lowercased; runs of letters/digits; "!?$%" kept as tokens), then only the
 // first --max-length tokens of each text are kept (default 800: the header lines + the start of the body;
@@ -21,7 +24,7 @@
 //
 // Metrics: accuracy (primary); precision, recall and F1 of spam; loss (binary cross-entropy).
 // predict: one text per line; writes `spam<TAB>p` or `ham<TAB>p` per line, p = the model's probability
-// that the text is spam (spam when p >= 0.5), with 4 decimals.
+// that the text is spam (spam when p >= 0.5), with 4 decimals. A line longer than 16 MB is a FormatError.
 #include "tasks/spam_task.hpp"
 
 #include <cmath>
@@ -33,6 +36,8 @@
 #include "birnn/data/data.hpp"
 #include "birnn/error.hpp"
 #include "birnn/models/bigru_classifier.hpp"
+#include "data/line_reader.hpp"
+#include "tasks/task_common.hpp"
 
 namespace birnn::tasks {
 
@@ -40,7 +45,7 @@ namespace {
 
 constexpr std::int64_t kDefaultMaxTokens = 800;
 constexpr std::int64_t kEvalBatch = 64;
-constexpr std::int64_t kMaxTextBytes = 16 << 20;  // a generic-format line longer than 16 MB is an error
+constexpr std::int64_t kMaxTextBytes = 16 << 20;  // a generic-format or predict line longer than 16 MB is an error
 
 // Defaults of the knobs (TrainConfig's 0 / -1 / ""), chosen for >= 99% on the held-out mails.
 void fill_defaults(TrainConfig& c) {
@@ -56,6 +61,7 @@ void fill_defaults(TrainConfig& c) {
   if (c.batch == 0) c.batch = 32;
   if (c.epochs == 0) c.epochs = 6;
   if (c.max_length == 0) c.max_length = kDefaultMaxTokens;
+  check_knobs("spam", c);
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -77,6 +83,7 @@ class SpamTask : public Task {
   void prepare(const TrainConfig& config) override {
     config_ = config;
     fill_defaults(config_);
+    whole_file_ = false;
     read_data();
     std::vector<std::vector<std::string>> tokens;
     for (const auto& x : train_raw_) tokens.push_back(tokenize(x.text));
@@ -95,6 +102,7 @@ class SpamTask : public Task {
     model_ = load_model<BiGRUClassifier>(checkpoint, &info);
     if (!info.vocabularies.count("words")) throw StateDictError(checkpoint + ": the checkpoint has no 'words' vocabulary");
     words_ = data::Vocabulary::from_strings(info.vocabularies["words"]);
+    whole_file_ = need == DataNeed::splits && scores_whole_file(info, config_.data);
     if (need == DataNeed::splits) {
       read_data();
       encode_all();
@@ -131,6 +139,7 @@ class SpamTask : public Task {
 
   EvalResult evaluate(Split split) override {
     if (!data_read_) throw DataError("the spam task was loaded without its data (DataNeed::none): nothing to evaluate");
+    if (whole_file_ && split != Split::test) throw_no_split_in_eval_file("spam", source_, split);
     const Encoded& e = split == Split::train ? train_ : split == Split::dev ? dev_ : test_;
     model_->eval();
     NoGradGuard no_grad;
@@ -169,9 +178,9 @@ class SpamTask : public Task {
   void predict(std::istream& in, std::ostream& out) override {
     model_->eval();
     NoGradGuard no_grad;
+    data::detail::BoundedLineReader lines(in, kMaxTextBytes);
     std::string line;
-    while (std::getline(in, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
+    while (lines.next(line)) {
       const std::vector<std::vector<std::int64_t>> ids = {encode(repair(line))};
       const data::TokenBatch t = data::pad_batch(ids, {0});
       const double p = model_->predict_proba(t.ids, t.lengths).item(0);
@@ -204,6 +213,8 @@ class SpamTask : public Task {
     return Tensor::from_vector(y, {static_cast<std::int64_t>(y.size())});
   }
 
+  // Reads the data set (or config_.data) into train_raw_, dev_raw_, test_raw_; a file scored whole
+  // (whole_file_) goes to test_raw_ only.
   void read_data() {
     data_read_ = true;
     std::vector<data::LabeledText> train_part;
@@ -213,17 +224,22 @@ class SpamTask : public Task {
     if (config_.data.empty()) {
       source_ = "spam-assassin";
       auto s = data::load_spam_assassin(data::fetch_dataset("spam-assassin"));
+      total_ = static_cast<std::int64_t>(s.train.size() + s.test.size());
       train_part = std::move(s.train);
       test_raw_ = std::move(s.test);
     } else {
       source_ = config_.data;
       const auto opts = data::ReadOptions().max_text_bytes(kMaxTextBytes);
       auto all = ends_with(config_.data, ".jsonl") ? data::read_jsonl_labeled(config_.data, opts) : data::read_tsv_labeled(config_.data, opts);
+      total_ = static_cast<std::int64_t>(all.size());
+      if (whole_file_) {
+        test_raw_ = std::move(all);
+        return;
+      }
       for (std::size_t i = 0; i < all.size(); ++i) (i % 10 == 9 ? test_raw_ : train_part).push_back(std::move(all[i]));
     }
     if (config_.limit > 0 && static_cast<std::int64_t>(train_part.size()) > config_.limit) train_part.resize(static_cast<std::size_t>(config_.limit));
     for (std::size_t i = 0; i < train_part.size(); ++i) (i % 20 == 19 ? dev_raw_ : train_raw_).push_back(std::move(train_part[i]));
-    if (train_raw_.empty()) throw FormatError(source_ + ": no training examples (after the dev/test split and --limit)");
   }
 
   void add(Encoded& e, const data::LabeledText& x) const {
@@ -240,11 +256,18 @@ class SpamTask : public Task {
     for (const auto& x : dev_raw_) add(dev_, x);
     for (const auto& x : test_raw_) add(test_, x);
     plan_.clear();
+    // After encoding, so that a malformed file (an unknown label) is reported before its split sizes.
+    if (!whole_file_)
+      check_splits({source_, "examples", total_, static_cast<std::int64_t>(train_raw_.size()),
+                    static_cast<std::int64_t>(dev_raw_.size()), static_cast<std::int64_t>(test_raw_.size()),
+                    config_.limit, !config_.data.empty()});
   }
 
   TrainConfig config_;
   bool data_read_ = false;  // false after prepare_for(..., DataNeed::none): predict only
+  bool whole_file_ = false;  // eval --data FILE of another file than the training one: all of it is test
   std::string source_;
+  std::int64_t total_ = 0;  // examples read, before the split
   data::Tokenizer tokenizer_;
   data::Vocabulary words_;
   std::unique_ptr<BiGRUClassifier> model_;

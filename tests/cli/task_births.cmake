@@ -38,5 +38,28 @@ if(EXISTS ${WORK}/bad-run)
 endif()
 file(WRITE ${WORK}/short.txt "1 2 3\n")
 expect_failure("input:1" predict ${run}/best ${WORK}/short.txt)
+file(WRITE ${WORK}/hex.txt "8486,9002,9542,8960,8390,9560,9738,9734,9434,10042,9112,8216,9736,0x10\n")
+expect_failure("input:1: '0x10' is not a finite number" predict ${run}/best ${WORK}/hex.txt)
+expect_failure("input line 1 is longer than" predict ${run}/best /dev/zero)
+
+# eval --data FILE scores every window of FILE: 50 days hold 9 windows of 14 + 28 days, none of them a
+# 10th one (the generic format's held-out part), which used to leave nothing to score.
+file(STRINGS ${DATA}/generic/births.csv rows LIMIT_COUNT 51)
+list(JOIN rows "\n" rows)
+file(WRITE ${WORK}/nine_windows.csv "${rows}\n")
+run_ok(eval ${run}/best --data ${WORK}/nine_windows.csv)
+if(NOT out MATCHES "mape [0-9.]+ naive_mape [0-9.]+ improvement_pct")
+  message(FATAL_ERROR "birnn eval births --data nine_windows.csv: ${out}")
+endif()
+
+# A window shorter than the weekly season is refused before training (it used to fail after the first
+# epoch, leaving a checkpoint that could not be evaluated).
+expect_failure("--max-length.*at least 7" train births --data ${DATA}/generic/births.csv --max-length 6 --out ${WORK}/window6)
+if(EXISTS ${WORK}/window6)
+  message(FATAL_ERROR "birnn train births --max-length 6 created its output folder")
+endif()
+# A value float cannot hold made every metric NaN: refused, naming file and line.
+file(WRITE ${WORK}/huge.csv "date,value\n2000-01-01,1\n2000-01-02,1e39\n")
+expect_failure("huge.csv:3" train births --data ${WORK}/huge.csv --out ${WORK}/huge)
 expect_failure("char_language_model" generate ${run}/best)
 file(REMOVE_RECURSE ${WORK})

@@ -49,6 +49,12 @@ expect_failure("few.txt" train charlm --data ${WORK}/few.txt --out ${WORK}/bad-r
 if(EXISTS ${WORK}/bad-run)
   message(FATAL_ERROR "a failed run created its output folder")
 endif()
+# eval --data FILE scores all of FILE (it used to need the 20 paragraphs of a training split).
+run_ok(eval ${run}/best --data ${WORK}/few.txt)
+if(NOT out MATCHES "bits_per_char [0-9.]+ loss [0-9.]+")
+  message(FATAL_ERROR "birnn eval charlm --data few.txt: ${out}")
+endif()
+expect_failure("input line 1 is longer than" predict ${run}/best /dev/zero)
 # A bidirectional model: the task warns and notes that its bits/char is not a language-model score;
 # generation is refused with the model's own error.
 run_ok(train charlm ${small} --epochs 1 --bidirectional --out ${run}-bi)

@@ -1,9 +1,12 @@
 # The shared check of a classification/tagging task through the CLI, included by task_pos.cmake and
 # task_spam.cmake after they set: task, eval_pattern (what `birnn eval` prints), predict_input and
 # predict_pattern (a line in, the expected shape of its prediction), bad_file and bad_content (a data
-# file whose line 2 is malformed). A tiny run writes last, best, metrics.jsonl and test.json; eval,
-# predict (fp32 and bf16) and info read it back; a bad flag and a bad data file exit non-zero with a message naming the
-# file, and create no output folder. CTest passes -DBIRNN=<birnn> -DSAMPLE=<sample file> -DWORK=<scratch>.
+# file whose line 2 is malformed), small_file and small_content (two valid examples). A tiny run writes
+# last, best, metrics.jsonl and test.json; eval, predict (fp32 and bf16) and info read it back; eval --data
+# scores the whole of another file; a bad flag, a bad data file, too few examples for a dev split and a
+# negative max_length in a config file exit non-zero with a message naming the file or field, and create
+# no output folder; predict stops an endless line (/dev/zero) and reports a folder given as its input.
+# CTest passes -DBIRNN=<birnn> -DSAMPLE=<sample file> -DWORK=<scratch>.
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 set(run ${WORK}/run)
@@ -39,10 +42,30 @@ endif()
 expect_failure("--precision" predict ${run}/best ${WORK}/input.txt --precision fp16)
 run_ok(info ${run}/best)
 
+# eval --data FILE scores every example of FILE: a two-example file has no held-out part of its own (it
+# used to be scored over nothing: "accuracy 0.0000 ... loss 0.0000").
+file(WRITE ${WORK}/${small_file} "${small_content}")
+run_ok(eval ${run}/best --data ${WORK}/${small_file} --threads 1)
+if(NOT out MATCHES "${eval_pattern}" OR out MATCHES "loss 0\\.0000")
+  message(FATAL_ERROR "birnn eval --data ${small_file}: expected metrics over its two examples, got: ${out}")
+endif()
+expect_failure("no dev split" eval ${run}/best --data ${WORK}/${small_file} --split dev)
+# predict: an endless line stops at the task's line limit; a folder as input is an error, not an empty answer.
+expect_failure("input line 1 is longer than" predict ${run}/best /dev/zero)
+expect_failure("input: reading" predict ${run}/best ${WORK})
+
 expect_failure("bogus" train ${task} --data ${SAMPLE} --bogus 3 --out ${WORK}/bad-flag)
 file(WRITE ${WORK}/${bad_file} "${bad_content}")
 expect_failure("${bad_file}:2" train ${task} --data ${WORK}/${bad_file} --epochs 1 --out ${WORK}/bad-data)
 if(EXISTS ${WORK}/bad-data)
   message(FATAL_ERROR "birnn train on a bad data file created its output folder")
 endif()
+# --limit 10 leaves no dev example (every 20th): refused before training, not scored as accuracy 0.
+expect_failure("10 training, 0 dev" train ${task} --data ${SAMPLE} --limit 10 --epochs 1 --out ${WORK}/no-dev)
+if(EXISTS ${WORK}/no-dev)
+  message(FATAL_ERROR "birnn train with an empty dev split created its output folder")
+endif()
+# A knob out of range in a config file is an error naming the field (spam used to die of an internal error).
+file(WRITE ${WORK}/negative.json "{\"task\": \"${task}\", \"data\": \"${SAMPLE}\", \"epochs\": 1, \"max_length\": -1}")
+expect_failure("max_length" train --config ${WORK}/negative.json --out ${WORK}/negative)
 file(REMOVE_RECURSE ${WORK})

@@ -1,9 +1,14 @@
 // The generic readers (CoNLL, word/tag, TSV, JSONL, plain text, CSV series) and their bad-input errors.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+#include <streambuf>
+
 #include "birnn/data/readers.hpp"
 #include "birnn/data/series.hpp"
 #include "birnn/error.hpp"
+#include "data/line_reader.hpp"
 #include "data_test_util.hpp"
 #include "test_util.hpp"
 
@@ -44,6 +49,47 @@ TEST(DataReaders, Conll) {
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0].tokens, (Strings{"do", "n't"}));
   EXPECT_EQ(c[0].tags, (Strings{"AUX", "PART"}));
+  // "#<TAB>#" in a token<TAB>tag file is the token '#' with its tag, not a comment.
+  EXPECT_EQ(read_conll(d.write("hash.conll", "#\t#\n5\tcd\n"))[0].tokens, (Strings{"#", "5"}));
+}
+
+TEST(DataReaders, ConllU) {
+  // The committed sample, with the default columns: FORM and UPOS; comments, the multiword token "don't"
+  // (2-3) and the empty node 5.1 skipped.
+  const auto s = read_conll(birnn::testing::sample("tasks/pos_sample.conllu"));
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_EQ(s[0].tokens, (Strings{"The", "cat", "sat", "on", "the", "mat", "."}));
+  EXPECT_EQ(s[0].tags, (Strings{"DET", "NOUN", "VERB", "ADP", "DET", "NOUN", "PUNCT"}));
+  EXPECT_EQ(s[0].line, 5);
+  EXPECT_EQ(s[1].tokens, (Strings{"I", "do", "n't", "like", "rain", "."}));
+  EXPECT_EQ(s[1].tags, (Strings{"PRON", "AUX", "PART", "VERB", "NOUN", "PUNCT"}));
+  EXPECT_EQ(s[2].tokens, (Strings{"Sue", "likes", "coffee", "and", "Bill", "tea", "."}));
+  EXPECT_EQ(s[3].tags.back(), "PUNCT");
+  // Columns chosen by the caller are used as given: XPOS.
+  EXPECT_EQ(read_conll(birnn::testing::sample("tasks/pos_sample.conllu"), {}, ConllColumns().token(1).tag(4))[1].tags,
+            (Strings{"PRP", "VBP", "RB", "VB", "NN", "."}));
+  // A comment with a TAB in it is still a comment once the file is CoNLL-U.
+  TempDir d;
+  const std::string row1 = "1\tHi\thi\tINTJ\tUH\t_\t0\troot\t_\t_\n";
+  EXPECT_EQ(read_conll(d.write("tab.conllu", row1 + "# note\twith a tab\n2\tthere\tthere\tADV\tRB\t_\t1\tadvmod\t_\t_\n"))[0].tokens,
+            (Strings{"Hi", "there"}));
+}
+
+TEST(DataReaders, ConllUBadInput) {
+  TempDir d;
+  const std::string row1 = "1\tHi\thi\tINTJ\tUH\t_\t0\troot\t_\t_\n";
+  auto msg = format_error([&] { read_conll(d.write("few.conllu", row1 + "2\tthere\tthere\tADV\n")); });
+  EXPECT_TRUE(contains(msg, "few.conllu:2: has 4 TAB-separated fields; a CoNLL-U line has 10")) << msg;
+  msg = format_error([&] { read_conll(d.write("more.conllu", row1 + "2\tthere\tthere\tADV\tRB\t_\t1\tadvmod\t_\t_\textra\n")); });
+  EXPECT_TRUE(contains(msg, "more.conllu:2: has 11 TAB-separated fields")) << msg;
+  msg = format_error([&] { read_conll(d.write("id.conllu", row1 + "x2\tthere\tthere\tADV\tRB\t_\t1\tadvmod\t_\t_\n")); });
+  EXPECT_TRUE(contains(msg, "id.conllu:2: ID \"x2\" is not a CoNLL-U word index")) << msg;
+  msg = format_error([&] { read_conll(d.write("upos.conllu", row1 + "\n1\tthere\tthere\t_\tRB\t_\t0\troot\t_\t_\n")); });
+  EXPECT_TRUE(contains(msg, "upos.conllu:3: no tag: column 4 (UPOS) is \"_\"")) << msg;
+  msg = format_error([&] { read_conll(d.write("form.conllu", row1 + "2\t\tthere\tADV\tRB\t_\t1\tadvmod\t_\t_\n")); });
+  EXPECT_TRUE(contains(msg, "form.conllu:2: empty token in column 2")) << msg;
+  msg = format_error([&] { read_conll(d.write("comments.conllu", "# sent_id = 1\n# text = nothing\n")); });
+  EXPECT_TRUE(contains(msg, "comments.conllu: no sentence found")) << msg;
 }
 
 TEST(DataReaders, ConllBadInput) {
@@ -121,6 +167,77 @@ TEST(DataReaders, PlainText) {
   EXPECT_TRUE(contains(format_error([&] { read_plain_text(d.write("l.txt", "123456"), ReadOptions().max_text_bytes(5)); }), "text of 6 bytes"));
 }
 
+namespace {
+
+// An endless stream of 'x' (like /dev/zero): only a bounded reader gets out of it.
+class EndlessBuf : public std::streambuf {
+ protected:
+  int_type underflow() override {
+    setg(buf_, buf_, buf_ + sizeof buf_);
+    return traits_type::to_int_type(buf_[0]);
+  }
+
+ private:
+  char buf_[4096] = {'x'};
+};
+
+// A buffer whose reads fail after `good` bytes, the way libstdc++'s filebuf throws on a read error.
+class FailingBuf : public std::streambuf {
+ public:
+  explicit FailingBuf(std::string good) : good_(std::move(good)) { setg(good_.data(), good_.data(), good_.data() + good_.size()); }
+
+ protected:
+  int_type underflow() override { throw std::ios_base::failure("read error"); }
+
+ private:
+  std::string good_;
+};
+
+}  // namespace
+
+TEST(DataLineReader, ReadsLinesWithoutTheirEnds) {
+  std::istringstream in("one\r\ntwo\n\nlast");
+  birnn::data::detail::BoundedLineReader lines(in, 8);
+  std::string l;
+  Strings got;
+  while (lines.next(l)) got.push_back(l);
+  EXPECT_EQ(got, (Strings{"one", "two", "", "last"}));
+  EXPECT_EQ(lines.number(), 4);
+  EXPECT_FALSE(lines.next(l));  // stays at the end
+  std::istringstream empty("");
+  EXPECT_FALSE(birnn::data::detail::BoundedLineReader(empty, 8).next(l));
+  std::istringstream exact("12345678\n123456789\n");
+  birnn::data::detail::BoundedLineReader bounded(exact, 8);
+  ASSERT_TRUE(bounded.next(l));
+  EXPECT_EQ(l, "12345678");
+  EXPECT_EQ(bounded.where(), "input:1: ");
+  EXPECT_EQ(format_error([&] { bounded.next(l); }), "input line 2 is longer than 8 bytes");
+}
+
+TEST(DataLineReader, StopsAnEndlessLineAtTheBound) {
+  EndlessBuf buf;
+  std::istream in(&buf);
+  birnn::data::detail::BoundedLineReader lines(in, 1 << 20, "stdin");
+  std::string l;
+  EXPECT_EQ(format_error([&] { lines.next(l); }), "stdin line 1 is longer than 1048576 bytes");
+}
+
+TEST(DataLineReader, AFailingStreamIsAnErrorNotTheEnd) {
+  std::string l;
+  FailingBuf failing("fine\nhalf");
+  std::istream in(&failing);
+  birnn::data::detail::BoundedLineReader lines(in, 100);
+  ASSERT_TRUE(lines.next(l));
+  EXPECT_EQ(l, "fine");
+  EXPECT_TRUE(contains(format_error([&] { lines.next(l); }), "input: reading line 2 failed"));
+  std::istream no_buffer(nullptr);  // bad() from the start
+  EXPECT_TRUE(contains(format_error([&] { birnn::data::detail::BoundedLineReader(no_buffer, 100).next(l); }),
+                       "input: reading failed after line 0"));
+  TempDir d;  // a folder opened as a file: the read fails (EISDIR)
+  std::ifstream folder(d.path());
+  if (folder) EXPECT_TRUE(contains(format_error([&] { birnn::data::detail::BoundedLineReader(folder, 100).next(l); }), "input: reading"));
+}
+
 TEST(DataSeries, Calendar) {
   EXPECT_EQ(day_of_week(Date{1970, 1, 1}), 3);   // Thursday
   EXPECT_EQ(day_of_week(Date{1969, 1, 1}), 2);   // Wednesday
@@ -167,6 +284,13 @@ TEST(DataSeries, CsvReader) {
   EXPECT_TRUE(contains(format_error([&] { read_csv_series(d.write("o.csv", "d,v\n2020-02-03,1\n2020-02-02,1\n"), CsvSeriesOptions().value("v").date("d")); }),
                        "o.csv:3: date 2020-02-02 does not come after 2020-02-03"));
   EXPECT_TRUE(contains(format_error([&] { read_csv_series(d.write("inf.csv", "v\ninf\n"), CsvSeriesOptions().value("v")); }), "not a finite number"));
+  // Only decimal numbers that float can hold (the models compute in float): 1e39 made every births metric NaN.
+  for (const std::string bad : {"1e39", "-1e39", "0x10", "nan", "+5", "5 kg"}) {
+    const std::string msg = format_error([&] { read_csv_series(d.write("big.csv", "v\n1\n" + bad + "\n"), CsvSeriesOptions().value("v")); });
+    EXPECT_TRUE(contains(msg, "big.csv:3: value \"" + bad + "\" in column \"v\" is not a finite number")) << msg;
+  }
+  EXPECT_EQ(read_csv_series(d.write("ok.csv", "v\n3.4e38\n-0.5\n1e-300\n.5\n"), CsvSeriesOptions().value("v")).values,
+            (std::vector<double>{3.4e38, -0.5, 1e-300, 0.5}));
   EXPECT_THROW(read_csv_series(p, CsvSeriesOptions()), birnn::OptionError);
 }
 

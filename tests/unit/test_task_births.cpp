@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <sstream>
+#include <streambuf>
 
 #include "birnn/birnn.hpp"
 #include "birnn/tasks/task.hpp"
@@ -127,6 +129,110 @@ TEST(TaskBirths, BadInputIsATypedErrorNamingTheFileOrLine) {
       EXPECT_NE(std::string(e.what()).find("input:2"), std::string::npos) << e.what();
     }
   }
+}
+
+
+// --max-length is the window; below the weekly season (7) every evaluation failed, after a whole epoch,
+// leaving a `last` checkpoint that could not be evaluated. Now prepare refuses it.
+TEST(TaskBirths, AWindowShorterThanAWeekIsRefusedAtPrepare) {
+  for (std::int64_t w = 1; w <= 6; ++w) {
+    bt::TrainConfig c = small_config();
+    c.max_length = w;
+    const std::string msg = birnn::testing::error_of<birnn::OptionError>([&] { bt::make_task("births")->prepare(c); });
+    EXPECT_TRUE(birnn::testing::contains(msg, "max_length (--max-length)")) << msg;
+    EXPECT_TRUE(birnn::testing::contains(msg, "at least 7")) << msg;
+    EXPECT_TRUE(birnn::testing::contains(msg, "got " + std::to_string(w))) << msg;
+  }
+  bt::TrainConfig c = small_config();
+  c.max_length = 7;
+  bt::make_task("births")->prepare(c);
+}
+
+// Values float cannot hold (they made every metric NaN, exit 0) and hexadecimal values are refused,
+// naming file and line, in the CSV and in predict's input.
+TEST(TaskBirths, ValuesBeyondFloatAndHexadecimalAreRefused) {
+  TempDir dir;
+  std::ifstream f(sample("generic/births.csv"));
+  std::string header, row;
+  std::getline(f, header);
+  std::string csv = header + "\n";
+  for (int i = 0; i < 120 && std::getline(f, row); ++i) csv += row + "\n";
+  for (const std::string bad : {"1e39", "0x10", "-3.5e38", "inf"}) {
+    std::string text = csv;
+    const std::size_t line3 = text.find('\n', text.find('\n') + 1) + 1;  // the second data row, line 3
+    const std::size_t comma = text.find(',', line3);
+    text.replace(comma + 1, text.find('\n', comma) - comma - 1, bad);
+    bt::TrainConfig c = small_config();
+    c.data = dir.write("bad.csv", text);
+    const std::string msg = birnn::testing::error_of<birnn::FormatError>([&] { bt::make_task("births")->prepare(c); });
+    EXPECT_TRUE(birnn::testing::contains(msg, "bad.csv:3: value \"" + bad + "\"")) << msg;
+  }
+  auto task = bt::make_task("births");
+  task->prepare(small_config());
+  for (const std::string bad : {"0x10", "1e39"}) {
+    std::istringstream in("1 2 3 4 5 6 7 8 9 10 11 12 13 14\n1 2 3 4 5 6 7 8 9 10 11 12 13 " + bad + "\n");
+    std::ostringstream out;
+    const std::string msg = birnn::testing::error_of<birnn::FormatError>([&] { task->predict(in, out); });
+    EXPECT_TRUE(birnn::testing::contains(msg, "input:2: '" + bad + "' is not a finite number")) << msg;
+  }
+}
+
+// eval --data FILE of another file scores every window of it (it used to score every 10th: a file of 9
+// windows had none and was refused).
+TEST(TaskBirths, EvalOnAnotherFileScoresEveryWindow) {
+  birnn::manual_seed(5);
+  TempDir dir;
+  auto task = bt::make_task("births");
+  task->prepare(small_config());
+  birnn::save_model(dir.path() + "/m", task->model(), task->vocabularies(), {{"train_config", task->config().to_json()}});
+  std::ifstream f(sample("generic/births.csv"));
+  std::string csv, row;
+  for (int i = 0; i < 1 + 14 + 28 + 8 && std::getline(f, row); ++i) csv += row + "\n";  // header + 9 windows of 14 + 28 days
+  bt::TrainConfig c = task->config();
+  c.data = dir.write("nine_windows.csv", csv);
+  auto other = bt::make_task("births");
+  other->prepare_for(dir.path() + "/m", c, bt::DataNeed::splits);
+  const bt::EvalResult r = other->evaluate(bt::Split::test);
+  EXPECT_TRUE(std::isfinite(r.value("mape")));
+  EXPECT_TRUE(birnn::testing::contains(birnn::testing::error_of<birnn::DataError>([&] { other->evaluate(bt::Split::dev); }),
+                                       "there is no dev split"));
+}
+
+TEST(TaskBirths, KnobsOutOfRangeAreOptionErrorsNamingTheField) {
+  const std::vector<std::pair<std::string, void (*)(bt::TrainConfig&)>> cases = {
+      {"max_length", [](bt::TrainConfig& c) { c.max_length = -1; }},
+      {"hidden", [](bt::TrainConfig& c) { c.hidden = -64; }},
+      {"layers", [](bt::TrainConfig& c) { c.layers = -2; }},
+      {"batch", [](bt::TrainConfig& c) { c.batch = 1 << 20; }},
+      {"epochs", [](bt::TrainConfig& c) { c.epochs = -1; }},
+      {"limit", [](bt::TrainConfig& c) { c.limit = -1; }}};
+  for (const auto& [field, set] : cases) {
+    bt::TrainConfig c = small_config();
+    set(c);
+    const std::string msg = birnn::testing::error_of<birnn::OptionError>([&] { bt::make_task("births")->prepare(c); });
+    EXPECT_TRUE(birnn::testing::contains(msg, "births: " + field + " (--")) << msg;
+  }
+}
+
+// An endless line, like /dev/zero.
+class EndlessBuf : public std::streambuf {
+ protected:
+  int_type underflow() override {
+    setg(buf_, buf_, buf_ + sizeof buf_);
+    return traits_type::to_int_type(buf_[0]);
+  }
+
+ private:
+  char buf_[1 << 16] = {'1'};
+};
+
+TEST(TaskBirths, PredictBoundsItsLines) {
+  auto task = bt::make_task("births");
+  task->prepare(small_config());
+  EndlessBuf endless;
+  std::istream in(&endless);
+  std::ostringstream out;
+  EXPECT_EQ(birnn::testing::error_of<birnn::FormatError>([&] { task->predict(in, out); }), "input line 1 is longer than 33554432 bytes");
 }
 
 }  // namespace

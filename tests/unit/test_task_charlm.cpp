@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <streambuf>
 
 #include "birnn/birnn.hpp"
 #include "birnn/data/text.hpp"
@@ -159,6 +160,64 @@ TEST(TaskCharlm, BadInputIsATypedErrorNamingTheFile) {
   } catch (const birnn::FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("input:2"), std::string::npos) << e.what();
   }
+}
+
+
+// eval --data FILE of another file scores all of it (it used to need 20 paragraphs to cut a test split
+// from, and scored only every 10th paragraph).
+TEST(TaskCharlm, EvalOnAnotherFileScoresAllOfIt) {
+  birnn::manual_seed(7);
+  TempDir dir;
+  auto task = bt::make_task("charlm");
+  task->prepare(small_config());
+  birnn::save_model(dir.path() + "/m", task->model(), task->vocabularies(), {{"train_config", task->config().to_json()}});
+  bt::TrainConfig c = task->config();
+  c.data = dir.write("two.txt", "Call me Ishmael.\n\nSome years ago, never mind how long precisely.\n");
+  auto other = bt::make_task("charlm");
+  other->prepare_for(dir.path() + "/m", c, bt::DataNeed::splits);
+  EXPECT_GT(other->evaluate(bt::Split::test).value("bits_per_char"), 0.0);
+  EXPECT_TRUE(birnn::testing::contains(birnn::testing::error_of<birnn::DataError>([&] { other->evaluate(bt::Split::dev); }),
+                                       "there is no dev split"));
+}
+
+// Knobs out of range are OptionErrors naming the field (negative ones used to mean the default).
+TEST(TaskCharlm, KnobsOutOfRangeAreOptionErrorsNamingTheField) {
+  const std::vector<std::pair<std::string, void (*)(bt::TrainConfig&)>> cases = {
+      {"max_length", [](bt::TrainConfig& c) { c.max_length = -1; }},
+      {"hidden", [](bt::TrainConfig& c) { c.hidden = -1; }},
+      {"embedding", [](bt::TrainConfig& c) { c.embedding = -1; }},
+      {"layers", [](bt::TrainConfig& c) { c.layers = 17; }},
+      {"batch", [](bt::TrainConfig& c) { c.batch = -1; }},
+      {"epochs", [](bt::TrainConfig& c) { c.epochs = 1000000; }},
+      {"limit", [](bt::TrainConfig& c) { c.limit = -1; }}};
+  for (const auto& [field, set] : cases) {
+    bt::TrainConfig c = small_config();
+    set(c);
+    const std::string msg = birnn::testing::error_of<birnn::OptionError>([&] { bt::make_task("charlm")->prepare(c); });
+    EXPECT_TRUE(birnn::testing::contains(msg, "charlm: " + field + " (--")) << msg;
+  }
+}
+
+// An endless line, like /dev/zero.
+class EndlessBuf : public std::streambuf {
+ protected:
+  int_type underflow() override {
+    setg(buf_, buf_, buf_ + sizeof buf_);
+    return traits_type::to_int_type(buf_[0]);
+  }
+
+ private:
+  char buf_[4096] = {'x'};
+};
+
+// predict stops a prompt at 1 MB as it reads it (it used to read the whole line first).
+TEST(TaskCharlm, PredictBoundsItsLines) {
+  auto task = bt::make_task("charlm");
+  task->prepare(small_config());
+  EndlessBuf endless;
+  std::istream in(&endless);
+  std::ostringstream out;
+  EXPECT_EQ(birnn::testing::error_of<birnn::FormatError>([&] { task->predict(in, out); }), "input line 1 is longer than 1048576 bytes");
 }
 
 }  // namespace

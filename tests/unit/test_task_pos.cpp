@@ -3,8 +3,11 @@
 // trip and bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
 #include <map>
 #include <sstream>
+#include <streambuf>
 
 #include "birnn/birnn.hpp"
 #include "birnn/data/data.hpp"
@@ -15,6 +18,7 @@
 #include "test_util.hpp"
 
 using namespace birnn;
+using birnn::testing::contains;
 using birnn::testing::sample;
 using birnn::testing::error_of;
 using birnn::testing::TempDir;
@@ -201,4 +205,138 @@ TEST(TaskPos, OtherCellsAndOneDirectionTrain) {
   EXPECT_EQ(recurrent["lstm0"], 4 * recurrent["rnn0"]);
   EXPECT_EQ(recurrent["gru0"], 3 * recurrent["rnn0"]);
   for (const char* cell : {"rnn", "lstm", "gru"}) EXPECT_EQ(recurrent[std::string(cell) + "1"], 2 * recurrent[std::string(cell) + "0"]);
+}
+
+// An empty dev or test split is refused before training (it used to be scored "accuracy 0.0000"), with
+// the split sizes and what each split needs.
+TEST(TaskPos, AnEmptySplitIsRefusedBeforeTraining) {
+  auto c = small_config(sample("tasks/pos_sample.conll"));
+  c.limit = 10;
+  std::string msg = error_of<DataError>([&] { tasks::make_task("pos")->prepare(c); });
+  EXPECT_TRUE(contains(msg, "pos_sample.conll: 32 sentences give 10 training, 0 dev and 3 test sentences (with --limit 10)")) << msg;
+  EXPECT_TRUE(contains(msg, "--limit, if given, must be at least 20")) << msg;
+  TempDir d;
+  std::string nine;
+  for (int i = 0; i < 9; ++i) nine += "The\tat\njury\tnn\n\n";
+  c = small_config(d.write("nine.conll", nine));
+  msg = error_of<DataError>([&] { tasks::make_task("pos")->prepare(c); });
+  EXPECT_TRUE(contains(msg, "nine.conll: 9 sentences give 9 training, 0 dev and 0 test sentences")) << msg;
+  EXPECT_TRUE(contains(msg, "the file needs at least 22 sentences")) << msg;
+  c = small_config(sample("tasks/pos_sample.conll"));
+  c.limit = 20;  // the least that leaves a dev sentence
+  tasks::make_task("pos")->prepare(c);
+}
+
+// eval --data FILE of a file other than the training one scores every sentence of it (it used to score
+// only every 10th, the generic format's held-out part); the training file keeps its held-out split.
+TEST(TaskPos, EvalOnAnotherFileScoresEverySentence) {
+  set_num_threads(1);
+  manual_seed(8);
+  TempDir d;
+  auto task = tasks::make_task("pos");
+  task->prepare(small_config(sample("tasks/pos_sample.conll")));
+  const std::string ckpt = d.path() + "/best";
+  save_model(ckpt, task->model(), task->vocabularies(), {{"train_config", task->config().to_json()}});
+  const auto sentences = data::read_conll(sample("tasks/pos_sample.conll"));
+  std::string five;
+  std::int64_t tokens = 0;
+  for (std::size_t i = 0; i < 5; ++i) {
+    for (std::size_t j = 0; j < sentences[i].tokens.size(); ++j) five += sentences[i].tokens[j] + "\t" + sentences[i].tags[j] + "\n";
+    five += "\n";
+    tokens += static_cast<std::int64_t>(sentences[i].tokens.size());
+  }
+  tasks::TrainConfig c = task->config();
+  c.data = d.write("five.conll", five);
+  auto other = tasks::make_task("pos");
+  other->prepare_for(ckpt, c, tasks::DataNeed::splits);
+  const tasks::EvalResult r = other->evaluate(tasks::Split::test);
+  EXPECT_EQ(r.count, tokens);
+  EXPECT_GT(r.value("loss"), 0.0);
+  EXPECT_EQ(error_of([&] { r.value("baseline"); }), "evaluation has no metric 'baseline'");  // needs the training sentences
+  EXPECT_TRUE(contains(error_of<DataError>([&] { other->evaluate(tasks::Split::dev); }), "there is no dev split"));
+
+  c.data = task->config().data;  // the training file: its held-out part, as without --data
+  auto same = tasks::make_task("pos");
+  same->prepare_for(ckpt, c, tasks::DataNeed::splits);
+  EXPECT_EQ(same->evaluate(tasks::Split::test).count, task->evaluate(tasks::Split::test).count);
+  EXPECT_DOUBLE_EQ(same->evaluate(tasks::Split::dev).value("accuracy"), task->evaluate(tasks::Split::dev).value("accuracy"));
+}
+
+// A CoNLL-U file is read as FORM and UPOS (it used to be read as ID and MISC, whose "_" tag was learnt
+// perfectly).
+TEST(TaskPos, TrainsOnCoNLLU) {
+  manual_seed(9);
+  TempDir d;
+  std::ifstream f(sample("tasks/pos_sample.conllu"));
+  std::stringstream one;
+  one << f.rdbuf();
+  std::string text;
+  for (int i = 0; i < 6; ++i) text += one.str() + "\n";  // 24 sentences: enough for a dev and a test split
+  auto task = tasks::make_task("pos");
+  task->prepare(small_config(d.write("six.conllu", text)));
+  auto tags = task->vocabularies().at("tags");
+  std::sort(tags.begin(), tags.end());
+  EXPECT_EQ(tags, (std::vector<std::string>{"ADP", "AUX", "CCONJ", "DET", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT", "VERB"}));
+}
+
+// Knobs out of range from a config file or a checkpoint are OptionErrors naming the field, never an
+// internal error.
+TEST(TaskPos, KnobsOutOfRangeAreOptionErrorsNamingTheField) {
+  const std::vector<std::pair<std::string, void (*)(tasks::TrainConfig&)>> cases = {
+      {"max_length", [](tasks::TrainConfig& c) { c.max_length = -1; }},
+      {"hidden", [](tasks::TrainConfig& c) { c.hidden = -3; }},
+      {"embedding", [](tasks::TrainConfig& c) { c.embedding = 100000; }},
+      {"layers", [](tasks::TrainConfig& c) { c.layers = -1; }},
+      {"batch", [](tasks::TrainConfig& c) { c.batch = -8; }},
+      {"epochs", [](tasks::TrainConfig& c) { c.epochs = -1; }},
+      {"limit", [](tasks::TrainConfig& c) { c.limit = -1; }}};
+  for (const auto& [field, set] : cases) {
+    auto c = small_config(sample("tasks/pos_sample.conll"));
+    set(c);
+    const std::string msg = error_of<OptionError>([&] { tasks::make_task("pos")->prepare(c); });
+    EXPECT_TRUE(contains(msg, "pos: " + field + " (--")) << msg;
+  }
+}
+
+namespace {
+
+// An endless line (like /dev/zero) and a stream whose read fails after one line.
+class EndlessBuf : public std::streambuf {
+ protected:
+  int_type underflow() override {
+    setg(buf_, buf_, buf_ + sizeof buf_);
+    return traits_type::to_int_type(buf_[0]);
+  }
+
+ private:
+  char buf_[4096] = {'x'};
+};
+
+class FailingBuf : public std::streambuf {
+ public:
+  FailingBuf() { setg(good_, good_, good_ + 5); }
+
+ protected:
+  int_type underflow() override { throw std::ios_base::failure("read error"); }
+
+ private:
+  char good_[6] = "word\n";
+};
+
+}  // namespace
+
+// predict reads at most 1 MB per line and reports a failed read instead of ending quietly.
+TEST(TaskPos, PredictBoundsItsLinesAndReportsAFailedRead) {
+  manual_seed(10);
+  auto task = tasks::make_task("pos");
+  task->prepare(small_config(sample("tasks/pos_sample.conll")));
+  EndlessBuf endless;
+  std::istream in(&endless);
+  std::ostringstream out;
+  EXPECT_EQ(error_of<FormatError>([&] { task->predict(in, out); }), "input line 1 is longer than 1048576 bytes");
+  FailingBuf failing;
+  std::istream bad(&failing);
+  std::ostringstream out2;
+  EXPECT_TRUE(contains(error_of<FormatError>([&] { task->predict(bad, out2); }), "input: reading line 2 failed")) << out2.str();
+  EXPECT_EQ(out2.str().rfind("word/", 0), 0u);  // the line before the failure was answered
 }

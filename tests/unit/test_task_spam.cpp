@@ -3,15 +3,20 @@
 // predict's format, a checkpoint round trip and bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <sstream>
+#include <streambuf>
 
 #include "birnn/birnn.hpp"
+#include "birnn/data/data.hpp"
 #include "birnn/models/model.hpp"
 #include "birnn/tasks/task.hpp"
 #include "task_test_util.hpp"
 #include "test_util.hpp"
 
 using namespace birnn;
+using birnn::testing::contains;
 using birnn::testing::error_of;
 using birnn::testing::sample;
 using birnn::testing::TempDir;
@@ -95,18 +100,19 @@ TEST(TaskSpam, CheckpointRoundTripAndJsonl) {
   task->prepare(small_config(sample("tasks/spam_sample.tsv")));
   birnn::testing::train_task(*task, 1, 0.01);
   const std::string ckpt = d.path() + "/best";
-  save_model(ckpt, task->model(), task->vocabularies(), {});
+  save_model(ckpt, task->model(), task->vocabularies(), {{"train_config", task->config().to_json()}});
   auto again = tasks::make_task("spam");
   again->prepare_for(ckpt, task->config(), tasks::DataNeed::splits);
   EXPECT_DOUBLE_EQ(again->evaluate(tasks::Split::test).value("accuracy"), task->evaluate(tasks::Split::test).value("accuracy"));
   EXPECT_DOUBLE_EQ(again->evaluate(tasks::Split::dev).value("loss"), task->evaluate(tasks::Split::dev).value("loss"));
 
-  // The same model on a JSONL file (chosen by the extension); an unknown label names label, file and line.
+  // The same model on a JSONL file (chosen by the extension), scored whole (eval --data FILE); an unknown
+  // label names label, file and line.
   tasks::TrainConfig c = task->config();
   c.data = d.write("mails.jsonl", "{\"label\": \"spam\", \"text\": \"free money\"}\n{\"label\": \"ham\", \"text\": \"see you at lunch\"}\n");
   auto on_jsonl = tasks::make_task("spam");
   on_jsonl->prepare_for(ckpt, c, tasks::DataNeed::splits);
-  EXPECT_GE(on_jsonl->evaluate(tasks::Split::train).value("accuracy"), 0.0);
+  EXPECT_GE(on_jsonl->evaluate(tasks::Split::test).value("accuracy"), 0.0);
   c.data = d.write("odd.jsonl", "{\"label\": \"spam\", \"text\": \"free money\"}\n{\"label\": \"phishing\", \"text\": \"verify now\"}\n");
   const std::string msg = error_of([&] { tasks::make_task("spam")->prepare_for(ckpt, c, tasks::DataNeed::splits); });
   EXPECT_NE(msg.find("phishing"), std::string::npos) << msg;
@@ -115,8 +121,21 @@ TEST(TaskSpam, CheckpointRoundTripAndJsonl) {
 
 TEST(TaskSpam, ReadsTheSpamAssassinDataSetFromTheCache) {
   TempDir d;
-  birnn::testing::ScopedEnvVar env("BIRNN_DATA_DIR", birnn::testing::fake_cache(d, "spam-assassin", "spam-assassin"));
+  const std::string cache = birnn::testing::fake_cache(d, "spam-assassin", "spam-assassin");
+  birnn::testing::ScopedEnvVar env("BIRNN_DATA_DIR", cache);
   manual_seed(5);
+  // The sample's 11 mails leave 10 for training: too few for a dev mail (every 20th).
+  const std::string msg = error_of<DataError>([&] { tasks::make_task("spam")->prepare(small_config("")); });
+  EXPECT_TRUE(contains(msg, "spam-assassin: 11 examples give 10 training, 0 dev and 1 test examples")) << msg;
+  // Two more copies of each mail under other names (so the split by file name differs) are enough.
+  namespace fs = std::filesystem;
+  for (const auto& group : fs::directory_iterator(fs::path(cache) / "spam-assassin" / "data")) {
+    std::vector<fs::path> mails;
+    for (const auto& f : fs::directory_iterator(group.path()))
+      if (f.path().extension() == ".txt") mails.push_back(f.path());
+    for (const auto& m : mails)
+      for (const char* copy : {"copy1-", "copy2-"}) fs::copy_file(m, m.parent_path() / (copy + m.filename().string()));
+  }
   auto task = tasks::make_task("spam");
   task->prepare(small_config(""));
   EXPECT_GT(task->batches_per_epoch(), 0);
@@ -142,4 +161,100 @@ TEST(TaskSpam, BadInputGivesTypedErrorsNamingFileAndLine) {
   auto c = small_config(sample("tasks/spam_sample.tsv"));
   c.bidirectional = 0;
   EXPECT_THROW(tasks::make_task("spam")->prepare(c), OptionError);
+}
+
+// An empty dev or test split is refused before training (a 9-line file used to be scored
+// "accuracy 0.0000" by eval, and --limit 10 gave a dev accuracy of 0 every epoch).
+TEST(TaskSpam, AnEmptySplitIsRefusedBeforeTraining) {
+  TempDir d;
+  std::string nine;
+  for (int i = 0; i < 9; ++i) nine += (i % 2 ? "ham\tsee you at lunch\n" : "spam\tfree money now\n");
+  std::string msg = error_of<DataError>([&] { tasks::make_task("spam")->prepare(small_config(d.write("nine.tsv", nine))); });
+  EXPECT_TRUE(contains(msg, "nine.tsv: 9 examples give 9 training, 0 dev and 0 test examples")) << msg;
+  EXPECT_TRUE(contains(msg, "the file needs at least 22 examples")) << msg;
+  auto c = small_config(sample("tasks/spam_sample.tsv"));
+  c.limit = 10;
+  msg = error_of<DataError>([&] { tasks::make_task("spam")->prepare(c); });
+  EXPECT_TRUE(contains(msg, "spam_sample.tsv: 40 examples give 10 training, 0 dev and 4 test examples (with --limit 10)")) << msg;
+}
+
+// eval --data FILE of another file scores every example of it (it used to score every 10th: none of a
+// 9-line file); the accuracy is the share of the file's lines that predict gets right.
+TEST(TaskSpam, EvalOnAnotherFileScoresEveryExample) {
+  set_num_threads(1);
+  manual_seed(6);
+  TempDir d;
+  auto task = tasks::make_task("spam");
+  task->prepare(small_config(sample("tasks/spam_sample.tsv")));
+  birnn::testing::train_task(*task, 2, 0.02);
+  const std::string ckpt = d.path() + "/best";
+  save_model(ckpt, task->model(), task->vocabularies(), {{"train_config", task->config().to_json()}});
+  const auto all = data::read_tsv_labeled(sample("tasks/spam_sample.tsv"));
+  std::string nine, texts;
+  for (std::size_t i = 0; i < 9; ++i) nine += all[i].label + "\t" + all[i].text + "\n", texts += all[i].text + "\n";
+  tasks::TrainConfig c = task->config();
+  c.data = d.write("nine.tsv", nine);
+  auto other = tasks::make_task("spam");
+  other->prepare_for(ckpt, c, tasks::DataNeed::splits);
+  std::istringstream in(texts);
+  std::ostringstream out;
+  other->predict(in, out);
+  std::istringstream said(out.str());
+  int right = 0;
+  std::string line;
+  for (std::size_t i = 0; std::getline(said, line); ++i) right += line.substr(0, line.find('\t')) == all[i].label;
+  EXPECT_DOUBLE_EQ(other->evaluate(tasks::Split::test).value("accuracy"), right / 9.0);
+  EXPECT_GT(other->evaluate(tasks::Split::test).value("loss"), 0.0);
+  EXPECT_TRUE(contains(error_of<DataError>([&] { other->evaluate(tasks::Split::dev); }), "there is no dev split"));
+}
+
+// Knobs out of range from a config file or a checkpoint are OptionErrors naming the field: a negative
+// max_length used to end in "internal error: vector::_M_default_append".
+TEST(TaskSpam, KnobsOutOfRangeAreOptionErrorsNamingTheField) {
+  const std::vector<std::pair<std::string, void (*)(tasks::TrainConfig&)>> cases = {
+      {"max_length", [](tasks::TrainConfig& c) { c.max_length = -1; }},
+      {"hidden", [](tasks::TrainConfig& c) { c.hidden = -1; }},
+      {"embedding", [](tasks::TrainConfig& c) { c.embedding = -2; }},
+      {"layers", [](tasks::TrainConfig& c) { c.layers = 1000; }},
+      {"batch", [](tasks::TrainConfig& c) { c.batch = -1; }},
+      {"epochs", [](tasks::TrainConfig& c) { c.epochs = -6; }},
+      {"limit", [](tasks::TrainConfig& c) { c.limit = -5; }},
+      {"max_length", [](tasks::TrainConfig& c) { c.max_length = 1LL << 40; }}};
+  for (const auto& [field, set] : cases) {
+    auto c = small_config(sample("tasks/spam_sample.tsv"));
+    set(c);
+    const std::string msg = error_of<OptionError>([&] { tasks::make_task("spam")->prepare(c); });
+    EXPECT_TRUE(contains(msg, "spam: " + field + " (--")) << msg;
+  }
+}
+
+namespace {
+
+// An endless line, like /dev/zero.
+class EndlessBuf : public std::streambuf {
+ protected:
+  int_type underflow() override {
+    setg(buf_, buf_, buf_ + sizeof buf_);
+    return traits_type::to_int_type(buf_[0]);
+  }
+
+ private:
+  char buf_[1 << 16] = {'x'};
+};
+
+}  // namespace
+
+// predict stops an endless line at 16 MB (the limit of the generic format) instead of growing without end.
+TEST(TaskSpam, PredictBoundsItsLines) {
+  manual_seed(7);
+  auto task = tasks::make_task("spam");
+  task->prepare(small_config(sample("tasks/spam_sample.tsv")));
+  EndlessBuf endless;
+  std::istream in(&endless);
+  std::ostringstream out;
+  EXPECT_EQ(error_of<FormatError>([&] { task->predict(in, out); }), "input line 1 is longer than 16777216 bytes");
+  std::istringstream ok("a\r\nb");  // CRLF and a last line without a newline
+  task->predict(ok, out);
+  const std::string written = out.str();
+  EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 2);
 }

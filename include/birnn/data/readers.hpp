@@ -2,7 +2,7 @@
 // is a birnn::FormatError whose message starts with "path:line: " (or "path: " for whole-file faults).
 //
 //   using namespace birnn::data;
-//   auto sents = read_conll("train.conll", ReadOptions().max_tokens(200));  // token<TAB>...<TAB>tag
+//   auto sents = read_conll("train.conll", ReadOptions().max_tokens(200));  // token<TAB>...<TAB>tag, or CoNLL-U
 //   auto mails = read_tsv_labeled("train.tsv");                             // label<TAB>text
 //   auto revs  = read_jsonl_labeled("reviews.jsonl", JsonlFields().label("stars").text("review"));
 //   std::string book = read_plain_text("book.txt");
@@ -74,7 +74,8 @@ class ConllColumns {
   /// Column of the token (default 0). Negative counts from the end (-1 = last).
   ConllColumns& token(int v) { token_ = v; return *this; }
   /// Column of the tag (default -1, the last: the NER column of CoNLL-2003, the tag of `token<TAB>tag`).
-  /// For CoNLL-U (ID FORM LEMMA UPOS ...) use token(1).tag(3).
+  /// A CoNLL-U file read with the default columns gives FORM and UPOS (read_conll); token(1).tag(4)
+  /// would take XPOS instead.
   ConllColumns& tag(int v) { tag_ = v; return *this; }
   int token() const { return token_; }
   int tag() const { return tag_; }
@@ -84,12 +85,18 @@ class ConllColumns {
 };
 
 /// CoNLL-style tagging data: one token per line, columns separated by TAB, a blank line (or only
-/// spaces/tabs) between sentences, several blank lines count as one. Extra columns are allowed; by
-/// default the first is the token and the last the tag (ConllColumns chooses others). Skipped: lines
-/// starting with "-DOCSTART-" (CoNLL-2003), lines starting with '#' that have no TAB (CoNLL-U comments),
-/// and in 10-column lines, CoNLL-U multiword ranges ("1-2") and empty nodes ("1.1"). Spaces around a
-/// column are trimmed. Errors: a line without a TAB, a line with too few columns, an empty token or tag, a sentence
-/// longer than max_tokens, no sentence at all.
+/// spaces/tabs) between sentences, several blank lines count as one. Two formats, told apart by the
+/// file's first line of data:
+///  - `token<TAB>tag` (and CoNLL-2003 style): extra columns are allowed; by default the first is the
+///    token and the last the tag (ConllColumns chooses others). Skipped: lines starting with "-DOCSTART-",
+///    lines starting with '#' that have no TAB ("#<TAB>#" is the token '#' and its tag).
+///  - CoNLL-U, when that line has 10 TAB-separated fields (ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS
+///    MISC) and its ID is a word index ("1", or "1-2", "1.1"): with the default columns the token is FORM
+///    (field 2) and the tag UPOS (field 4). Skipped: comment lines (starting with '#'), multiword token
+///    ranges ("1-2") and empty nodes ("1.1"). Errors: a line with another number of fields than 10, an ID
+///    that is not a word index, a tag "_" (CoNLL-U's empty field).
+/// Spaces around a column are trimmed. Errors (both): a line without a TAB, a line with too few columns,
+/// an empty token or tag, a sentence longer than max_tokens, no sentence at all.
 std::vector<TaggedSentence> read_conll(const std::string& path, const ReadOptions& options = {}, const ConllColumns& columns = {});
 
 /// `word/tag` tokens separated by spaces or tabs, one sentence per line (blank lines are skipped): the

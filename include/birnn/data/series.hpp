@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "birnn/data/readers.hpp"
@@ -80,11 +81,18 @@ class CsvSeriesOptions {
   bool daily_ = false;
 };
 
+/// A series value as read_csv_series (and the births task's predict) accept it: a decimal number
+/// ("8486", "-0.5", "1.5e3"; no hexadecimal such as "0x10", no "inf" or "nan", nothing before or after it)
+/// whose magnitude float can hold (|v| <= 3.4e38): the models compute in float, so a larger value would
+/// become infinite there and every metric NaN. False for anything else.
+bool parse_series_value(std::string_view text, double& value);
+
 /// Reads a CSV file with a header row. Fields may be quoted with '"' ("" inside quotes is one '"'; a
 /// quoted field cannot span lines). Blank lines are skipped. Errors (FormatError, "path:line: "): a
 /// missing or empty file, a column name not in the header (the message lists the header's columns), a
-/// row with another number of fields than the header, an empty or non-numeric value, an invalid date,
-/// dates that do not increase (or do not follow each other by one day when daily(true)), no data row.
+/// row with another number of fields than the header, an empty value or one parse_series_value refuses,
+/// an invalid date, dates that do not increase (or do not follow each other by one day when daily(true)),
+/// no data row.
 TimeSeries read_csv_series(const std::string& path, const CsvSeriesOptions& options, const ReadOptions& read_options = {});
 
 /// The two parts of a series: train, then the held-out tail.

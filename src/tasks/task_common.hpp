@@ -1,0 +1,99 @@
+// What every task does alike with its input: range checks of the knobs after the defaults are filled in,
+// the refusal of an empty split, and the choice of what `birnn eval CKPT --data FILE` scores.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "birnn/checkpoint.hpp"
+#include "birnn/error.hpp"
+#include "birnn/tasks/task.hpp"
+
+namespace birnn::tasks {
+
+// ---- knobs ----
+// A config reaches a task from CLI flags, a --config file or a checkpoint's sidecar, so each task checks
+// its knobs itself (fill_defaults/with_defaults, in prepare and prepare_for): a value out of range is an
+// OptionError naming the field, never a failure deep in a model or a vector (a negative max_length once
+// ended in "internal error: vector::_M_default_append").
+
+// The bounds of the CLI flags (tools/train_setup.cpp), which a config file or a checkpoint may bypass.
+inline constexpr std::int64_t kMaxLayers = 16, kMaxWidth = 8192, kMaxBatch = 65536, kMaxEpochs = 100000,
+                              kMaxLengthLimit = std::int64_t{1} << 24;
+
+/// OptionError "TASK: FIELD (--FLAG) must be between LO and HI, got V" unless lo <= v <= hi.
+inline void check_knob(const std::string& task, const char* field, const char* flag, std::int64_t v, std::int64_t lo,
+                       std::int64_t hi) {
+  if (v < lo || v > hi)
+    throw OptionError(task + ": " + field + " (" + flag + ") must be between " + std::to_string(lo) + " and " +
+                      std::to_string(hi) + ", got " + std::to_string(v));
+}
+
+/// The integer knobs of c, after the task filled in its defaults. uses_embedding: whether the task's model
+/// has a token embedding (births reads numbers and ignores embedding).
+inline void check_knobs(const std::string& task, const TrainConfig& c, bool uses_embedding = true) {
+  check_knob(task, "layers", "--layers", c.layers, 1, kMaxLayers);
+  check_knob(task, "hidden", "--hidden", c.hidden, 1, kMaxWidth);
+  if (uses_embedding) check_knob(task, "embedding", "--embedding", c.embedding, 1, kMaxWidth);
+  check_knob(task, "batch", "--batch", c.batch, 1, kMaxBatch);
+  check_knob(task, "epochs", "--epochs", c.epochs, 1, kMaxEpochs);
+  check_knob(task, "max_length", "--max-length", c.max_length, 1, kMaxLengthLimit);
+  if (c.limit < 0)
+    throw OptionError(task + ": limit (--limit) must be >= 0 (0 = all examples), got " + std::to_string(c.limit));
+}
+
+// ---- splits ----
+
+/// How a data set was cut into splits, for the message of an empty split.
+struct SplitCounts {
+  std::string source;  ///< the file (or data set) read
+  std::string unit;    ///< "sentences", "examples"
+  std::int64_t total = 0, train = 0, dev = 0, test = 0, limit = 0;
+  bool from_file = true;  ///< a --data file (every 10th example is test) rather than a data set with its own split
+};
+
+/// DataError unless every split has an example, raised before training starts (an empty dev split used to
+/// be reported as "accuracy 0.0000" every epoch, an empty test split as the held-out metric). The rule is
+/// the one of pos and spam: test = every 10th example of a --data file, dev = every 20th example of the
+/// training part after --limit.
+inline void check_splits(const SplitCounts& c) {
+  if (c.train > 0 && c.dev > 0 && c.test > 0) return;
+  const std::string& u = c.unit;
+  std::string msg = c.source + ": " + std::to_string(c.total) + " " + u + " give " + std::to_string(c.train) +
+                    " training, " + std::to_string(c.dev) + " dev and " + std::to_string(c.test) + " test " + u;
+  if (c.limit > 0) msg += " (with --limit " + std::to_string(c.limit) + ")";
+  msg += "; each split needs at least one: ";
+  msg += c.from_file ? "test is every 10th of the file's " + u +
+                           " and dev every 20th of the rest (after --limit), so the file needs at least 22 " + u
+                     : "dev is every 20th of the training " + u + " (after --limit), so there must be at least 20";
+  msg += " and --limit, if given, must be at least 20";
+  throw DataError(msg);
+}
+
+// ---- eval --data FILE ----
+
+/// Whether `birnn eval CKPT --data FILE` scores every example of FILE: data names a file other than the one
+/// the checkpoint was trained on (the train_config its sidecar records). The training file itself keeps
+/// its held-out split, so a model is never scored on the examples it was trained on; so does a checkpoint
+/// that records no training config (one not written by `birnn train`).
+inline bool scores_whole_file(const CheckpointInfo& info, const std::string& data) {
+  if (data.empty()) return false;
+  const auto it = info.extra.find("train_config");
+  if (it == info.extra.end()) return false;
+  const auto j = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("data") || !j["data"].is_string()) return false;
+  const std::string trained_on = j["data"].get<std::string>();
+  if (trained_on.empty()) return true;  // trained on the real data set
+  std::error_code ec;
+  return trained_on != data && !std::filesystem::equivalent(trained_on, data, ec);
+}
+
+/// DataError for evaluate(train or dev) after scores_whole_file(): the file has only a test split.
+[[noreturn]] inline void throw_no_split_in_eval_file(const std::string& task, const std::string& file, Split split) {
+  throw DataError(task + ": " + file + " is scored whole (eval --data FILE): it is the test split, there is no " +
+                  split_name(split) + " split");
+}
+
+}  // namespace birnn::tasks
