@@ -52,7 +52,7 @@ endif()
 expect_failure("no dev split" eval ${run}/best --data ${WORK}/${small_file} --split dev)
 # predict: an endless line stops at the task's line limit; a folder as input is an error, not an empty answer.
 expect_failure("input line 1 is longer than" predict ${run}/best /dev/zero)
-expect_failure("input: reading" predict ${run}/best ${WORK})
+expect_failure("is a folder" predict ${run}/best ${WORK})
 
 expect_failure("bogus" train ${task} --data ${SAMPLE} --bogus 3 --out ${WORK}/bad-flag)
 file(WRITE ${WORK}/${bad_file} "${bad_content}")
