@@ -18,9 +18,11 @@
 //                             "rng": {"generator": "mt19937_64", "state"}}
 // Saving writes every file under a temporary name first (fsynced), then renames the weights, the
 // optimizer file and, last, the sidecar into place: a failed save (bad input, full disk) leaves the
-// previous checkpoint untouched, and the sidecar is the commit record. A crash between the renames
-// leaves a sidecar whose sizes and SHA-256 sums (`sha256sum` gives the same) no longer match: loading
-// detects the torn pair and refuses it.
+// previous checkpoint untouched, and the sidecar is the commit record. If a rename fails, the files
+// renamed before it get their previous contents back (kept meanwhile as "<file>.backup.<pid>"). A crash
+// between the renames leaves a sidecar whose sizes and SHA-256 sums (`sha256sum` gives the same) no
+// longer match: loading detects the torn pair and refuses it (the previous files may then remain as
+// *.backup.<pid>, which nothing reads).
 #pragma once
 #include <cstdint>
 #include <map>

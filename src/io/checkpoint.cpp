@@ -116,11 +116,12 @@ void save_checkpoint(const std::string& path, const Module& model, const Checkpo
   const std::string text = io::encode_sidecar(sidecar);
   side.write(text.data(), text.size());
 
-  // The sidecar goes last: until its rename the previous checkpoint's sidecar stays in force.
-  weights.commit();
-  if (optim) optim->commit();
-  side.commit();
-  io::fsync_parent_directory(files.sidecar);
+  // The sidecar goes last: until its rename the previous checkpoint's sidecar stays in force. A failed
+  // rename puts the files renamed before it back, so the previous checkpoint still loads.
+  std::vector<io::StagedFile*> group{&weights};
+  if (optim) group.push_back(&*optim);
+  group.push_back(&side);
+  io::StagedFile::commit_all(group);
   std::error_code ignored;
   if (!optimizer) std::filesystem::remove(files.optimizer, ignored);  // a stale one from an earlier save
 }

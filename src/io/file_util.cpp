@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +16,77 @@ namespace birnn::io {
 namespace {
 [[noreturn]] void fail(const std::string& path, const std::string& what) { throw FormatError(path + ": " + what); }
 std::string errno_text() { return std::strerror(errno); }
+
+// A target of StagedFile::commit_all() and how to undo its commit.
+struct Undo {
+  std::string target, backup;  // backup empty: there was no old target
+  bool moved_aside = false;    // the old target was renamed to backup (no hard link), not linked
+};
+
+// Keeps the old target, if any, under a backup name so that replacing it can be undone.
+Undo keep_old(const std::string& target) {
+  Undo u{target, target + ".backup." + std::to_string(::getpid())};
+  ::unlink(u.backup.c_str());  // a leftover of a crashed earlier process with our pid
+  struct stat st {};
+  if (::lstat(target.c_str(), &st) != 0) {
+    if (errno != ENOENT) fail(target, "cannot stat it: " + errno_text());
+    u.backup.clear();
+    return u;
+  }
+  if (S_ISDIR(st.st_mode)) {  // the rename onto it will fail: nothing to keep
+    u.backup.clear();
+    return u;
+  }
+  if (::link(target.c_str(), u.backup.c_str()) == 0) return u;
+  // No hard links here (some file systems): move it aside; the target is missing until the rename.
+  if (::rename(target.c_str(), u.backup.c_str()) != 0)
+    fail(target, "cannot keep a backup of it as " + u.backup + ": " + errno_text());
+  u.moved_aside = true;
+  return u;
+}
+
+// Renames staged onto target, keeping the old target; if that fails, throws with the old target in place.
+Undo replace(const std::string& staged, const std::string& target) {
+  Undo u = keep_old(target);
+  if (::rename(staged.c_str(), target.c_str()) == 0) return u;
+  const std::string why = "cannot rename " + staged + " onto it: " + errno_text();
+  if (!u.moved_aside) {
+    if (!u.backup.empty()) ::unlink(u.backup.c_str());
+  } else if (::rename(u.backup.c_str(), target.c_str()) != 0) {
+    fail(target, why + "; its previous file stays as " + u.backup + " (cannot rename it back: " + errno_text() + ")");
+  }
+  fail(target, why);
+}
+
+// Undoes a commit: the old file back at the target, or a new target removed. Returns what failed, if anything.
+std::string roll_back(const Undo& u) {
+  if (u.backup.empty()) {
+    if (::unlink(u.target.c_str()) == 0) return {};
+    return u.target + " (cannot remove it: " + errno_text() + ")";
+  }
+  if (::rename(u.backup.c_str(), u.target.c_str()) == 0) return {};
+  return u.target + " (its previous file stays as " + u.backup + ": " + errno_text() + ")";
+}
+
+// Undoes the commits in reverse order; returns the failures, "" if none.
+std::string roll_back_all(const std::vector<Undo>& done) {
+  std::string failed;
+  for (auto it = done.rbegin(); it != done.rend(); ++it) {
+    const std::string f = roll_back(*it);
+    if (!f.empty()) failed += (failed.empty() ? "" : ", ") + f;
+  }
+  return failed;
+}
+
+void sync_parent_directories(std::span<StagedFile* const> files) {
+  std::vector<std::filesystem::path> done;
+  for (const StagedFile* f : files) {
+    const auto dir = std::filesystem::path(f->target()).parent_path();
+    if (std::find(done.begin(), done.end(), dir) != done.end()) continue;
+    done.push_back(dir);
+    fsync_parent_directory(f->target());
+  }
+}
 }  // namespace
 
 std::vector<unsigned char> read_file(const std::string& path, std::uint64_t max_bytes, const std::string& what) {
@@ -76,6 +148,30 @@ void StagedFile::write(const void* data, std::size_t n) {
 void StagedFile::commit() {
   if (::rename(staged_.c_str(), target_.c_str()) != 0) fail(target_, "cannot rename " + staged_ + " onto it: " + errno_text());
   committed_ = true;
+}
+
+void StagedFile::commit_all(std::span<StagedFile* const> files) {
+  std::vector<Undo> done;
+  done.reserve(files.size());
+  try {
+    for (StagedFile* f : files) {
+      done.push_back(replace(f->staged_, f->target_));
+      f->committed_ = true;
+    }
+  } catch (...) {
+    const std::string failed = roll_back_all(done);
+    sync_parent_directories(files);
+    if (failed.empty()) throw;
+    try {
+      throw;
+    } catch (const FormatError& e) {  // other exceptions propagate as they are
+      throw FormatError(std::string(e.what()) + "; rolling back the files renamed before failed too: " + failed);
+    }
+  }
+  sync_parent_directories(files);
+  // The backups go only once the renames are durable.
+  for (const Undo& u : done)
+    if (!u.backup.empty()) ::unlink(u.backup.c_str());
 }
 
 void fsync_parent_directory(const std::string& path) {

@@ -1,6 +1,7 @@
 // Small file helpers for checkpoints: bounded whole-file reads and two-phase (staged) writes.
 #pragma once
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,13 @@ class StagedFile {
   void write(const void* data, std::size_t n);
   /// Renames the staged file onto the target (the caller has written it, here or by other means).
   void commit();
+  /// Commits several staged files in order, all or nothing. Each existing target is first kept as
+  /// "<target>.backup.<pid>" (a hard link; renamed aside where linking is impossible). If a rename fails,
+  /// the files already committed get their old contents back (or are removed if they are new) and the
+  /// FormatError is rethrown; if that rollback fails too, the message says so and names the backups kept.
+  /// Either way the parent directories are fsynced and no other backup remains. A backup with our pid
+  /// left by a crashed earlier process is replaced; one of another pid is left alone.
+  static void commit_all(std::span<StagedFile* const> files);
 
  private:
   std::string target_, staged_;

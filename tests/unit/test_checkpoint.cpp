@@ -332,6 +332,86 @@ TEST_F(Checkpoint, IoFailureMidSaveLeavesNothingBehind) {
   load_checkpoint(path("ck"), b.model, &b.opt);  // the old checkpoint still loads
 }
 
+// A rename that fails after others of the same save went through: the committed files are rolled back.
+// A directory in a target's place makes rename(2) fail for root too.
+TEST_F(Checkpoint, FailedRenameRollsBackTheFilesAlreadyRenamed) {
+  manual_seed(3);
+  TinyRun a;
+  save_checkpoint(path("ck"), a.model, info_for(0), &a.opt);
+  const std::string weights = read_text(path("ck.safetensors")), optim = read_text(path("ck.optim.safetensors"));
+  const std::string sidecar = read_text(path("ck.json"));
+  const auto weights_a = a.weights();
+  // The sidecar is renamed last: its rename fails after those of the weights and the optimizer file.
+  auto block_sidecar = [&] {
+    fs::remove(path("ck.json"));
+    fs::create_directory(path("ck.json"));
+    write_text(path("ck.json/keep"), "x");
+  };
+  auto unblock_sidecar = [&] {
+    fs::remove_all(path("ck.json"));
+    write_text(path("ck.json"), sidecar);
+  };
+  block_sidecar();
+  a.train_steps(TinyData(), 1);
+  std::string msg = error_of([&] { save_checkpoint(path("ck"), a.model, info_for(1), &a.opt); });
+  EXPECT_NE(msg.find("ck.json: cannot rename"), std::string::npos) << msg;
+  EXPECT_EQ(listing(), (std::vector<std::string>{"ck.json", "ck.optim.safetensors", "ck.safetensors"}))
+      << "no staged or backup files left";
+  EXPECT_TRUE(read_text(path("ck.safetensors")) == weights) << "ck.safetensors changed";
+  EXPECT_TRUE(read_text(path("ck.optim.safetensors")) == optim) << "ck.optim.safetensors changed";
+  unblock_sidecar();
+  TinyRun b;
+  load_checkpoint(path("ck"), b.model, &b.opt);
+  EXPECT_TRUE(b.weights() == weights_a);
+
+  // A file the failed save created (no optimizer file before) is removed again.
+  save_checkpoint(path("ck"), b.model, info_for(0));
+  const std::string weights_only = read_text(path("ck.safetensors"));
+  block_sidecar();
+  EXPECT_THROW(save_checkpoint(path("ck"), a.model, info_for(1), &a.opt), FormatError);
+  EXPECT_EQ(listing(), (std::vector<std::string>{"ck.json", "ck.safetensors"}));
+  EXPECT_TRUE(read_text(path("ck.safetensors")) == weights_only) << "ck.safetensors changed";
+}
+
+TEST_F(Checkpoint, FailedRenameKeepsTheOldSidecarInForce) {
+  manual_seed(3);
+  TinyRun a;
+  save_checkpoint(path("ck"), a.model, info_for(0));
+  const std::string weights = read_text(path("ck.safetensors")), sidecar = read_text(path("ck.json"));
+  const auto weights_a = a.weights();
+  // The optimizer file's rename fails after the weights were renamed; the old sidecar is still there.
+  fs::create_directory(path("ck.optim.safetensors"));
+  write_text(path("ck.optim.safetensors/keep"), "x");
+  a.train_steps(TinyData(), 1);
+  const std::string msg = error_of([&] { save_checkpoint(path("ck"), a.model, info_for(1), &a.opt); });
+  EXPECT_NE(msg.find("ck.optim.safetensors: cannot rename"), std::string::npos) << msg;
+  EXPECT_EQ(listing(), (std::vector<std::string>{"ck.json", "ck.optim.safetensors", "ck.safetensors"}));
+  EXPECT_TRUE(read_text(path("ck.safetensors")) == weights) << "ck.safetensors changed";
+  EXPECT_TRUE(read_text(path("ck.json")) == sidecar) << "ck.json changed";
+  TinyRun b;
+  load_checkpoint(path("ck"), b.model);
+  EXPECT_TRUE(b.weights() == weights_a);
+}
+
+// A crash between keeping a backup and removing it leaves "<file>.backup.<pid>": a later save by a process
+// with that pid replaces it, one by another pid leaves it alone; neither fails.
+TEST_F(Checkpoint, LeftoverBackupsDoNotBreakLaterSaves) {
+  manual_seed(3);
+  TinyRun a;
+  save_checkpoint(path("ck"), a.model, info_for(0), &a.opt);
+  const std::string mine = "ck.safetensors.backup." + std::to_string(::getpid());
+  write_text(path(mine), "stale");
+  write_text(path("ck.json.backup.1"), "stale");
+  a.train_steps(TinyData(), 1);
+  save_checkpoint(path("ck"), a.model, info_for(1), &a.opt);
+  EXPECT_EQ(listing(),
+            (std::vector<std::string>{"ck.json", "ck.json.backup.1", "ck.optim.safetensors", "ck.safetensors"}));
+  EXPECT_EQ(read_text(path("ck.json.backup.1")), "stale");
+  TinyRun b;
+  EXPECT_EQ(load_checkpoint(path("ck"), b.model, &b.opt).step, 1);
+  EXPECT_TRUE(b.weights() == a.weights());
+}
+
 TEST_F(Checkpoint, ReadOnlyFolderFailsCleanly) {
   if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
   manual_seed(3);
