@@ -23,6 +23,7 @@ std::set<std::string> train_value_flags(const std::set<std::string>& more) {
 }
 
 tasks::TrainConfig train_config_from(const Args& args) {
+  using namespace tasks::limits;
   tasks::TrainConfig c;
   if (args.has("config")) {
     const std::string path = args.str("config", "");
@@ -45,22 +46,22 @@ tasks::TrainConfig train_config_from(const Args& args) {
   if (args.flag("bidirectional") && args.flag("unidirectional")) throw OptionError("--bidirectional and --unidirectional contradict each other");
   if (args.flag("bidirectional")) c.bidirectional = 1;
   if (args.flag("unidirectional")) c.bidirectional = 0;
-  c.layers = args.integer("layers", c.layers, 1, 16);
-  c.hidden = args.integer("hidden", c.hidden, 1, 8192);
-  c.embedding = args.integer("embedding", c.embedding, 1, 8192);
-  c.dropout = args.number("dropout", c.dropout, 0.0, 0.95);
+  c.layers = args.integer("layers", c.layers, 1, kMaxLayers);
+  c.hidden = args.integer("hidden", c.hidden, 1, kMaxWidth);
+  c.embedding = args.integer("embedding", c.embedding, 1, kMaxWidth);
+  c.dropout = args.number("dropout", c.dropout, 0.0, kMaxDropout);
   c.optimizer = args.str("optimizer", c.optimizer);
   if (c.optimizer != "adam" && c.optimizer != "adamw" && c.optimizer != "sgd")  // before any folder is made
     throw OptionError("--optimizer must be adam, adamw or sgd, got '" + c.optimizer + "'");
-  c.lr = args.number("lr", c.lr, 1e-8, 10.0);
-  c.lr_decay = args.number("lr-decay", c.lr_decay, 1e-6, 1.0);
-  c.lr_decay_after = args.integer("lr-decay-after", c.lr_decay_after, 0, 100000);
-  c.batch = args.integer("batch", c.batch, 1, 65536);
-  c.epochs = args.integer("epochs", c.epochs, 1, 100000);
-  c.clip = args.number("clip", c.clip, 0.0, 1e6);
+  c.lr = args.number("lr", c.lr, kMinLr, kMaxLr);
+  c.lr_decay = args.number("lr-decay", c.lr_decay, kMinLrDecay, 1.0);
+  c.lr_decay_after = args.integer("lr-decay-after", c.lr_decay_after, 0, kMaxLrDecayAfter);
+  c.batch = args.integer("batch", c.batch, 1, kMaxBatch);
+  c.epochs = args.integer("epochs", c.epochs, 1, kMaxEpochs);
+  c.clip = args.number("clip", c.clip, 0.0, kMaxClip);
   c.seed = static_cast<std::uint64_t>(args.integer("seed", static_cast<std::int64_t>(c.seed), 0, INT64_MAX));
   c.limit = args.integer("limit", c.limit, 0, INT64_MAX);
-  c.max_length = args.integer("max-length", c.max_length, 0, 1 << 24);
+  c.max_length = args.integer("max-length", c.max_length, 0, kMaxLength);
   if (args.has("threads")) set_num_threads(static_cast<int>(args.integer("threads", 1, 1, 1024)));
   return c;
 }

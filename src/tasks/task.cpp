@@ -87,19 +87,20 @@ void check_field(const std::string& what, const char* name, double v, double uns
 }  // namespace
 
 void TrainConfig::check_ranges(const std::string& what) const {
+  using namespace limits;
   check_field(what, "bidirectional", static_cast<std::int64_t>(bidirectional), -1, 0, 1);
-  check_field(what, "layers", layers, 0, 1, 16);
-  check_field(what, "hidden", hidden, 0, 1, 8192);
-  check_field(what, "embedding", embedding, 0, 1, 8192);
-  check_field(what, "dropout", dropout, -1.0, 0.0, 0.95);
-  check_field(what, "lr", lr, 0.0, 1e-8, 10.0);
-  check_field(what, "lr_decay", lr_decay, 0.0, 1e-6, 1.0);
-  check_field(what, "lr_decay_after", lr_decay_after, -1, 0, 100000);
-  check_field(what, "batch", batch, 0, 1, 65536);
-  check_field(what, "epochs", epochs, 0, 1, 100000);
-  check_field(what, "clip", clip, 0.0, 0.0, 1e6);
+  check_field(what, "layers", layers, 0, 1, kMaxLayers);
+  check_field(what, "hidden", hidden, 0, 1, kMaxWidth);
+  check_field(what, "embedding", embedding, 0, 1, kMaxWidth);
+  check_field(what, "dropout", dropout, -1.0, 0.0, kMaxDropout);
+  check_field(what, "lr", lr, 0.0, kMinLr, kMaxLr);
+  check_field(what, "lr_decay", lr_decay, 0.0, kMinLrDecay, 1.0);
+  check_field(what, "lr_decay_after", lr_decay_after, -1, 0, kMaxLrDecayAfter);
+  check_field(what, "batch", batch, 0, 1, kMaxBatch);
+  check_field(what, "epochs", epochs, 0, 1, kMaxEpochs);
+  check_field(what, "clip", clip, 0.0, 0.0, kMaxClip);
   check_field(what, "limit", limit, 0, 0, INT64_MAX);
-  check_field(what, "max_length", max_length, 0, 0, 1 << 24);
+  check_field(what, "max_length", max_length, 0, 0, kMaxLength);
 }
 
 double TrainConfig::lr_at_epoch(std::int64_t epoch) const {

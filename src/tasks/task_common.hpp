@@ -19,9 +19,7 @@ namespace birnn::tasks {
 // OptionError naming the field, never a failure deep in a model or a vector (a negative max_length once
 // ended in "internal error: vector::_M_default_append").
 
-// The bounds of the CLI flags (tools/train_setup.cpp), which a config file or a checkpoint may bypass.
-inline constexpr std::int64_t kMaxLayers = 16, kMaxWidth = 8192, kMaxBatch = 65536, kMaxEpochs = 100000,
-                              kMaxLengthLimit = std::int64_t{1} << 24;
+using namespace limits;  // the bounds of the CLI flags, which a config file or a checkpoint may bypass
 
 /// OptionError "TASK: FIELD (--FLAG) must be between LO and HI, got V" unless lo <= v <= hi.
 inline void check_knob(const std::string& task, const char* field, const char* flag, std::int64_t v, std::int64_t lo,
@@ -39,7 +37,7 @@ inline void check_knobs(const std::string& task, const TrainConfig& c, bool uses
   if (uses_embedding) check_knob(task, "embedding", "--embedding", c.embedding, 1, kMaxWidth);
   check_knob(task, "batch", "--batch", c.batch, 1, kMaxBatch);
   check_knob(task, "epochs", "--epochs", c.epochs, 1, kMaxEpochs);
-  check_knob(task, "max_length", "--max-length", c.max_length, 1, kMaxLengthLimit);
+  check_knob(task, "max_length", "--max-length", c.max_length, 1, kMaxLength);
   if (c.limit < 0)
     throw OptionError(task + ": limit (--limit) must be >= 0 (0 = all examples), got " + std::to_string(c.limit));
 }

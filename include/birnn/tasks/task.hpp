@@ -26,6 +26,14 @@
 namespace birnn::tasks {
 
 /// The usual knobs (CLI flags or a JSON config file). 0, -1 or "" mean "the task's default".
+/// Bounds of the training knobs, one set for the CLI flags, a --config file, a checkpoint's sidecar and the
+/// tasks' own checks (each may be the first to see a value).
+namespace limits {
+inline constexpr std::int64_t kMaxLayers = 16, kMaxWidth = 8192, kMaxBatch = 65536, kMaxEpochs = 100000,
+                              kMaxLength = std::int64_t{1} << 24, kMaxLrDecayAfter = 100000;
+inline constexpr double kMinLr = 1e-8, kMaxLr = 10.0, kMaxDropout = 0.95, kMinLrDecay = 1e-6, kMaxClip = 1e6;
+}  // namespace limits
+
 struct TrainConfig {
   std::string task;             ///< pos | spam | charlm | births
   std::string data;             ///< "" = the real data set (cache; fetched if missing); else a file in a generic format
