@@ -1,14 +1,19 @@
 // Helpers for the task tests: a few epochs through the Task API, an environment variable set for a
 // test's lifetime, and a data cache holding a committed sample as if `birnn data fetch` had put it there.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "birnn/birnn.hpp"
 #include "birnn/tasks/task.hpp"
 #include "data_test_util.hpp"
+#include "test_util.hpp"
 
 namespace birnn::testing {
 
@@ -56,6 +61,32 @@ inline std::string fake_cache(const TempDir& d, const std::string& name, const s
   std::filesystem::copy(sample(sample_dir), dst, std::filesystem::copy_options::recursive);
   d.write("cache/" + name + "/.birnn-complete", "package test sample\n");
   return (std::filesystem::path(d.path()) / "cache").string();
+}
+
+/// Each integer knob out of range (too small and too large) makes task.prepare() an OptionError naming the
+/// field and its flag ("TASK: FIELD (--"): config() gives a config that prepares, uses_embedding whether the
+/// task has an embedding to check (births reads numbers).
+inline void expect_knob_errors(const std::string& task, const std::function<tasks::TrainConfig()>& config,
+                               bool uses_embedding = true) {
+  const std::vector<std::pair<std::string, void (*)(tasks::TrainConfig&)>> cases = {
+      {"max_length", [](tasks::TrainConfig& c) { c.max_length = -1; }},
+      {"max_length", [](tasks::TrainConfig& c) { c.max_length = std::int64_t{1} << 40; }},
+      {"hidden", [](tasks::TrainConfig& c) { c.hidden = -3; }},
+      {"embedding", [](tasks::TrainConfig& c) { c.embedding = 100000; }},
+      {"layers", [](tasks::TrainConfig& c) { c.layers = -1; }},
+      {"layers", [](tasks::TrainConfig& c) { c.layers = 17; }},
+      {"batch", [](tasks::TrainConfig& c) { c.batch = 1 << 20; }},
+      {"epochs", [](tasks::TrainConfig& c) { c.epochs = -1; }},
+      {"epochs", [](tasks::TrainConfig& c) { c.epochs = 1000000; }},
+      {"limit", [](tasks::TrainConfig& c) { c.limit = -1; }}};
+  for (const auto& [field, set] : cases) {
+    if (field == "embedding" && !uses_embedding) continue;
+    SCOPED_TRACE(task + " " + field);
+    tasks::TrainConfig c = config();
+    set(c);
+    const std::string msg = error_of<OptionError>([&] { tasks::make_task(task)->prepare(c); });
+    EXPECT_TRUE(contains(msg, task + ": " + field + " (--")) << msg;
+  }
 }
 
 }  // namespace birnn::testing

@@ -10,6 +10,7 @@
 #include "birnn/error.hpp"
 #include "data/line_reader.hpp"
 #include "data_test_util.hpp"
+#include "stream_test_util.hpp"
 #include "test_util.hpp"
 
 using namespace birnn::data;
@@ -167,33 +168,6 @@ TEST(DataReaders, PlainText) {
   EXPECT_TRUE(contains(format_error([&] { read_plain_text(d.write("l.txt", "123456"), ReadOptions().max_text_bytes(5)); }), "text of 6 bytes"));
 }
 
-namespace {
-
-// An endless stream of 'x' (like /dev/zero): only a bounded reader gets out of it.
-class EndlessBuf : public std::streambuf {
- protected:
-  int_type underflow() override {
-    setg(buf_, buf_, buf_ + sizeof buf_);
-    return traits_type::to_int_type(buf_[0]);
-  }
-
- private:
-  char buf_[4096] = {'x'};
-};
-
-// A buffer whose reads fail after `good` bytes, the way libstdc++'s filebuf throws on a read error.
-class FailingBuf : public std::streambuf {
- public:
-  explicit FailingBuf(std::string good) : good_(std::move(good)) { setg(good_.data(), good_.data(), good_.data() + good_.size()); }
-
- protected:
-  int_type underflow() override { throw std::ios_base::failure("read error"); }
-
- private:
-  std::string good_;
-};
-
-}  // namespace
 
 TEST(DataLineReader, ReadsLinesWithoutTheirEnds) {
   std::istringstream in("one\r\ntwo\n\nlast");
@@ -215,7 +189,7 @@ TEST(DataLineReader, ReadsLinesWithoutTheirEnds) {
 }
 
 TEST(DataLineReader, StopsAnEndlessLineAtTheBound) {
-  EndlessBuf buf;
+  birnn::testing::EndlessBuf buf;
   std::istream in(&buf);
   birnn::data::detail::BoundedLineReader lines(in, 1 << 20, "stdin");
   std::string l;
@@ -224,7 +198,7 @@ TEST(DataLineReader, StopsAnEndlessLineAtTheBound) {
 
 TEST(DataLineReader, AFailingStreamIsAnErrorNotTheEnd) {
   std::string l;
-  FailingBuf failing("fine\nhalf");
+  birnn::testing::FailingBuf failing("fine\nhalf");
   std::istream in(&failing);
   birnn::data::detail::BoundedLineReader lines(in, 100);
   ASSERT_TRUE(lines.next(l));

@@ -11,6 +11,8 @@
 #include "birnn/birnn.hpp"
 #include "birnn/tasks/task.hpp"
 #include "data_test_util.hpp"
+#include "stream_test_util.hpp"
+#include "task_test_util.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -199,37 +201,13 @@ TEST(TaskBirths, EvalOnAnotherFileScoresEveryWindow) {
 }
 
 TEST(TaskBirths, KnobsOutOfRangeAreOptionErrorsNamingTheField) {
-  const std::vector<std::pair<std::string, void (*)(bt::TrainConfig&)>> cases = {
-      {"max_length", [](bt::TrainConfig& c) { c.max_length = -1; }},
-      {"hidden", [](bt::TrainConfig& c) { c.hidden = -64; }},
-      {"layers", [](bt::TrainConfig& c) { c.layers = -2; }},
-      {"batch", [](bt::TrainConfig& c) { c.batch = 1 << 20; }},
-      {"epochs", [](bt::TrainConfig& c) { c.epochs = -1; }},
-      {"limit", [](bt::TrainConfig& c) { c.limit = -1; }}};
-  for (const auto& [field, set] : cases) {
-    bt::TrainConfig c = small_config();
-    set(c);
-    const std::string msg = birnn::testing::error_of<birnn::OptionError>([&] { bt::make_task("births")->prepare(c); });
-    EXPECT_TRUE(birnn::testing::contains(msg, "births: " + field + " (--")) << msg;
-  }
+  birnn::testing::expect_knob_errors("births", [] { return small_config(); }, /*uses_embedding=*/false);
 }
-
-// An endless line, like /dev/zero.
-class EndlessBuf : public std::streambuf {
- protected:
-  int_type underflow() override {
-    setg(buf_, buf_, buf_ + sizeof buf_);
-    return traits_type::to_int_type(buf_[0]);
-  }
-
- private:
-  char buf_[1 << 16] = {'1'};
-};
 
 TEST(TaskBirths, PredictBoundsItsLines) {
   auto task = bt::make_task("births");
   task->prepare(small_config());
-  EndlessBuf endless;
+  birnn::testing::EndlessBuf endless('1');
   std::istream in(&endless);
   std::ostringstream out;
   EXPECT_EQ(birnn::testing::error_of<birnn::FormatError>([&] { task->predict(in, out); }), "input line 1 is longer than 33554432 bytes");

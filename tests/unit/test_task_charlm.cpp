@@ -11,6 +11,8 @@
 #include "birnn/data/text.hpp"
 #include "birnn/tasks/task.hpp"
 #include "data_test_util.hpp"
+#include "stream_test_util.hpp"
+#include "task_test_util.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -182,39 +184,14 @@ TEST(TaskCharlm, EvalOnAnotherFileScoresAllOfIt) {
 
 // Knobs out of range are OptionErrors naming the field (negative ones used to mean the default).
 TEST(TaskCharlm, KnobsOutOfRangeAreOptionErrorsNamingTheField) {
-  const std::vector<std::pair<std::string, void (*)(bt::TrainConfig&)>> cases = {
-      {"max_length", [](bt::TrainConfig& c) { c.max_length = -1; }},
-      {"hidden", [](bt::TrainConfig& c) { c.hidden = -1; }},
-      {"embedding", [](bt::TrainConfig& c) { c.embedding = -1; }},
-      {"layers", [](bt::TrainConfig& c) { c.layers = 17; }},
-      {"batch", [](bt::TrainConfig& c) { c.batch = -1; }},
-      {"epochs", [](bt::TrainConfig& c) { c.epochs = 1000000; }},
-      {"limit", [](bt::TrainConfig& c) { c.limit = -1; }}};
-  for (const auto& [field, set] : cases) {
-    bt::TrainConfig c = small_config();
-    set(c);
-    const std::string msg = birnn::testing::error_of<birnn::OptionError>([&] { bt::make_task("charlm")->prepare(c); });
-    EXPECT_TRUE(birnn::testing::contains(msg, "charlm: " + field + " (--")) << msg;
-  }
+  birnn::testing::expect_knob_errors("charlm", [] { return small_config(); });
 }
-
-// An endless line, like /dev/zero.
-class EndlessBuf : public std::streambuf {
- protected:
-  int_type underflow() override {
-    setg(buf_, buf_, buf_ + sizeof buf_);
-    return traits_type::to_int_type(buf_[0]);
-  }
-
- private:
-  char buf_[4096] = {'x'};
-};
 
 // predict stops a prompt at 1 MB as it reads it (it used to read the whole line first).
 TEST(TaskCharlm, PredictBoundsItsLines) {
   auto task = bt::make_task("charlm");
   task->prepare(small_config());
-  EndlessBuf endless;
+  birnn::testing::EndlessBuf endless;
   std::istream in(&endless);
   std::ostringstream out;
   EXPECT_EQ(birnn::testing::error_of<birnn::FormatError>([&] { task->predict(in, out); }), "input line 1 is longer than 1048576 bytes");

@@ -14,6 +14,7 @@
 #include "birnn/models/bilstm_cnn_crf_tagger.hpp"
 #include "birnn/models/model.hpp"
 #include "birnn/tasks/task.hpp"
+#include "stream_test_util.hpp"
 #include "task_test_util.hpp"
 #include "test_util.hpp"
 
@@ -282,59 +283,20 @@ TEST(TaskPos, TrainsOnCoNLLU) {
 // Knobs out of range from a config file or a checkpoint are OptionErrors naming the field, never an
 // internal error.
 TEST(TaskPos, KnobsOutOfRangeAreOptionErrorsNamingTheField) {
-  const std::vector<std::pair<std::string, void (*)(tasks::TrainConfig&)>> cases = {
-      {"max_length", [](tasks::TrainConfig& c) { c.max_length = -1; }},
-      {"hidden", [](tasks::TrainConfig& c) { c.hidden = -3; }},
-      {"embedding", [](tasks::TrainConfig& c) { c.embedding = 100000; }},
-      {"layers", [](tasks::TrainConfig& c) { c.layers = -1; }},
-      {"batch", [](tasks::TrainConfig& c) { c.batch = -8; }},
-      {"epochs", [](tasks::TrainConfig& c) { c.epochs = -1; }},
-      {"limit", [](tasks::TrainConfig& c) { c.limit = -1; }}};
-  for (const auto& [field, set] : cases) {
-    auto c = small_config(sample("tasks/pos_sample.conll"));
-    set(c);
-    const std::string msg = error_of<OptionError>([&] { tasks::make_task("pos")->prepare(c); });
-    EXPECT_TRUE(contains(msg, "pos: " + field + " (--")) << msg;
-  }
+  birnn::testing::expect_knob_errors("pos", [] { return small_config(sample("tasks/pos_sample.conll")); });
 }
 
-namespace {
-
-// An endless line (like /dev/zero) and a stream whose read fails after one line.
-class EndlessBuf : public std::streambuf {
- protected:
-  int_type underflow() override {
-    setg(buf_, buf_, buf_ + sizeof buf_);
-    return traits_type::to_int_type(buf_[0]);
-  }
-
- private:
-  char buf_[4096] = {'x'};
-};
-
-class FailingBuf : public std::streambuf {
- public:
-  FailingBuf() { setg(good_, good_, good_ + 5); }
-
- protected:
-  int_type underflow() override { throw std::ios_base::failure("read error"); }
-
- private:
-  char good_[6] = "word\n";
-};
-
-}  // namespace
 
 // predict reads at most 1 MB per line and reports a failed read instead of ending quietly.
 TEST(TaskPos, PredictBoundsItsLinesAndReportsAFailedRead) {
   manual_seed(10);
   auto task = tasks::make_task("pos");
   task->prepare(small_config(sample("tasks/pos_sample.conll")));
-  EndlessBuf endless;
+  birnn::testing::EndlessBuf endless;
   std::istream in(&endless);
   std::ostringstream out;
   EXPECT_EQ(error_of<FormatError>([&] { task->predict(in, out); }), "input line 1 is longer than 1048576 bytes");
-  FailingBuf failing;
+  birnn::testing::FailingBuf failing("word\n");
   std::istream bad(&failing);
   std::ostringstream out2;
   EXPECT_TRUE(contains(error_of<FormatError>([&] { task->predict(bad, out2); }), "input: reading line 2 failed")) << out2.str();

@@ -12,6 +12,7 @@
 #include "birnn/data/data.hpp"
 #include "birnn/models/model.hpp"
 #include "birnn/tasks/task.hpp"
+#include "stream_test_util.hpp"
 #include "task_test_util.hpp"
 #include "test_util.hpp"
 
@@ -211,45 +212,16 @@ TEST(TaskSpam, EvalOnAnotherFileScoresEveryExample) {
 // Knobs out of range from a config file or a checkpoint are OptionErrors naming the field: a negative
 // max_length used to end in "internal error: vector::_M_default_append".
 TEST(TaskSpam, KnobsOutOfRangeAreOptionErrorsNamingTheField) {
-  const std::vector<std::pair<std::string, void (*)(tasks::TrainConfig&)>> cases = {
-      {"max_length", [](tasks::TrainConfig& c) { c.max_length = -1; }},
-      {"hidden", [](tasks::TrainConfig& c) { c.hidden = -1; }},
-      {"embedding", [](tasks::TrainConfig& c) { c.embedding = -2; }},
-      {"layers", [](tasks::TrainConfig& c) { c.layers = 1000; }},
-      {"batch", [](tasks::TrainConfig& c) { c.batch = -1; }},
-      {"epochs", [](tasks::TrainConfig& c) { c.epochs = -6; }},
-      {"limit", [](tasks::TrainConfig& c) { c.limit = -5; }},
-      {"max_length", [](tasks::TrainConfig& c) { c.max_length = 1LL << 40; }}};
-  for (const auto& [field, set] : cases) {
-    auto c = small_config(sample("tasks/spam_sample.tsv"));
-    set(c);
-    const std::string msg = error_of<OptionError>([&] { tasks::make_task("spam")->prepare(c); });
-    EXPECT_TRUE(contains(msg, "spam: " + field + " (--")) << msg;
-  }
+  birnn::testing::expect_knob_errors("spam", [] { return small_config(sample("tasks/spam_sample.tsv")); });
 }
 
-namespace {
-
-// An endless line, like /dev/zero.
-class EndlessBuf : public std::streambuf {
- protected:
-  int_type underflow() override {
-    setg(buf_, buf_, buf_ + sizeof buf_);
-    return traits_type::to_int_type(buf_[0]);
-  }
-
- private:
-  char buf_[1 << 16] = {'x'};
-};
-
-}  // namespace
 
 // predict stops an endless line at 16 MB (the limit of the generic format) instead of growing without end.
 TEST(TaskSpam, PredictBoundsItsLines) {
   manual_seed(7);
   auto task = tasks::make_task("spam");
   task->prepare(small_config(sample("tasks/spam_sample.tsv")));
-  EndlessBuf endless;
+  birnn::testing::EndlessBuf endless;
   std::istream in(&endless);
   std::ostringstream out;
   EXPECT_EQ(error_of<FormatError>([&] { task->predict(in, out); }), "input line 1 is longer than 16777216 bytes");
