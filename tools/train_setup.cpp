@@ -51,8 +51,7 @@ tasks::TrainConfig train_config_from(const Args& args) {
   c.embedding = args.integer("embedding", c.embedding, 1, kMaxWidth);
   c.dropout = args.number("dropout", c.dropout, 0.0, kMaxDropout);
   c.optimizer = args.str("optimizer", c.optimizer);
-  if (c.optimizer != "adam" && c.optimizer != "adamw" && c.optimizer != "sgd")  // before any folder is made
-    throw OptionError("--optimizer must be adam, adamw or sgd, got '" + c.optimizer + "'");
+  check_optimizer_name(c.optimizer);  // before any folder is made
   c.lr = args.number("lr", c.lr, kMinLr, kMaxLr);
   c.lr_decay = args.number("lr-decay", c.lr_decay, kMinLrDecay, 1.0);
   c.lr_decay_after = args.integer("lr-decay-after", c.lr_decay_after, 0, kMaxLrDecayAfter);
@@ -66,11 +65,16 @@ tasks::TrainConfig train_config_from(const Args& args) {
   return c;
 }
 
+void check_optimizer_name(const std::string& name) {
+  if (name != "adam" && name != "adamw" && name != "sgd")
+    throw OptionError("--optimizer must be adam, adamw or sgd, got '" + name + "'");
+}
+
 std::unique_ptr<Optimizer> make_optimizer(const tasks::TrainConfig& c, std::vector<Tensor> params) {
+  check_optimizer_name(c.optimizer);
   if (c.optimizer == "adam") return std::make_unique<Adam>(std::move(params), AdamOptions(c.lr > 0 ? c.lr : 1e-3));
   if (c.optimizer == "adamw") return std::make_unique<AdamW>(std::move(params), AdamWOptions(c.lr > 0 ? c.lr : 1e-3));
-  if (c.optimizer == "sgd") return std::make_unique<SGD>(std::move(params), SGDOptions(c.lr > 0 ? c.lr : 0.1).momentum(0.9));
-  throw OptionError("--optimizer must be adam, adamw or sgd, got '" + c.optimizer + "'");
+  return std::make_unique<SGD>(std::move(params), SGDOptions(c.lr > 0 ? c.lr : 0.1).momentum(0.9));
 }
 
 std::unique_ptr<tasks::Task> task_from_checkpoint(const std::string& checkpoint, const std::string& data_override,

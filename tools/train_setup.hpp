@@ -18,6 +18,8 @@ namespace birnn::cli {
 std::set<std::string> train_value_flags(const std::set<std::string>& more);
 /// --config FILE (if given) then the flags on top; the first positional argument is the task.
 tasks::TrainConfig train_config_from(const Args& args);
+/// OptionError unless name is one make_optimizer() knows (adam, adamw, sgd).
+void check_optimizer_name(const std::string& name);
 /// adam | adamw | sgd with config.lr (or the optimizer's usual default).
 std::unique_ptr<Optimizer> make_optimizer(const tasks::TrainConfig& config, std::vector<Tensor> params);
 

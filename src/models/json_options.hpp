@@ -39,17 +39,19 @@ T get_or(const nlohmann::json& j, const char* key, const T& fallback, const std:
   if (!j.contains(key)) return fallback;
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     const nlohmann::json& v = j.at(key);
-    const std::string bad = what + ": field '" + key + "' must be a whole number in " +
-                            std::to_string(std::numeric_limits<T>::min()) + ".." +
-                            std::to_string(std::numeric_limits<T>::max()) + ", got " + v.dump();
+    const auto bad = [&] {  // the message is built only when it is thrown
+      return OptionError(what + ": field '" + key + "' must be a whole number in " +
+                         std::to_string(std::numeric_limits<T>::min()) + ".." +
+                         std::to_string(std::numeric_limits<T>::max()) + ", got " + v.dump());
+    };
     if (v.is_number_float()) {
       const double d = v.get<double>();
       const double top = std::ldexp(1.0, std::numeric_limits<T>::digits);  // 2^63 or 2^64: just past T's max
       if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(std::numeric_limits<T>::min()) || d >= top)
-        throw OptionError(bad);
+        throw bad();
       return static_cast<T>(d);
     }
-    if (v.is_number_integer() && !integer_fits<T>(v)) throw OptionError(bad);
+    if (v.is_number_integer() && !integer_fits<T>(v)) throw bad();
   }
   try {
     return j.at(key).get<T>();
