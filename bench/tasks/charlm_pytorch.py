@@ -5,7 +5,8 @@
   BIRNN_DATA_DIR=/tmp/birnn-data-cache /usr/bin/python3 bench/tasks/charlm_pytorch.py [--epochs 18] [--threads 1]
       [--batch 32] [--max-length 64] [--dropout 0.3] [--layers 3] [--lr-decay F --lr-decay-after N]   (as `birnn train charlm`'s flags)
       [--max-batches N]   (stop each epoch after N batches: to time an epoch on a slow machine)
-      [--checkpoint FILE] (save after every epoch; an existing FILE is resumed: bench/tasks/torch_checkpoint.py)
+      [--checkpoint FILE] (save after every epoch and every --save-every batches (default 100, ~4 min here);
+                           an existing FILE is resumed, mid-epoch too: bench/tasks/torch_checkpoint.py)
 
 Chapters n % 10 == 0 held out (test); dev = every 20th training chapter; each part joined with "\n\n".
 Vocabulary = <pad>, <unk>, then the training text's characters by count (ties in byte order). The
@@ -53,6 +54,7 @@ def main():
     ap.add_argument("--lr-decay", type=float, default=0.5)
     ap.add_argument("--lr-decay-after", type=int, default=15)
     ap.add_argument("--checkpoint", default="")
+    ap.add_argument("--save-every", type=int, default=100)
     args = ap.parse_args()
     B, T = args.batch, args.max_length
     torch.set_num_threads(args.threads)
@@ -104,12 +106,18 @@ def main():
     loop = torch_checkpoint.load(args.checkpoint, model, opt)
     if loop:
         best, best_state, times, first = loop["best"], loop["best_state"], loop["times"], loop["epoch"]
+    partial = loop.get("partial") if loop else None  # an epoch stopped part-way: where it was
     for epoch in range(first, args.epochs):
         for g in opt.param_groups:  # the same closed form as birnn's lr_at_epoch
             g["lr"] = 2e-3 * args.lr_decay ** max(0, epoch + 1 - args.lr_decay_after)
-        s = streams(tr, random.randrange(T), B, length)
-        state, t0, c0, done = None, time.perf_counter(), time.process_time(), 0
-        for k in range(0, length, T):
+        offset = partial["offset"] if partial else random.randrange(T)
+        s = streams(tr, offset, B, length)
+        state, done, wall0, cpu0 = None, 0, 0.0, 0.0
+        if partial:  # the saved generators already stand where the interrupted epoch left them
+            state, done, wall0, cpu0 = partial["state"], partial["done"], partial["wall"], partial["cpu"]
+            partial = None
+        t0, c0 = time.perf_counter() - wall0, time.process_time() - cpu0
+        for k in range(done * T, length, T):
             inp, tgt = s[:, k:k + T], s[:, k + 1:k + T + 1]
             inp = inp[:, :tgt.shape[1]]
             logits, state = model(inp, state)
@@ -122,6 +130,11 @@ def main():
             done += 1
             if args.max_batches and done >= args.max_batches:
                 break
+            if args.save_every and done % args.save_every == 0 and k + T < length:
+                torch_checkpoint.save(args.checkpoint, model, opt, {
+                    "epoch": epoch, "best": best, "best_state": best_state, "times": times,
+                    "partial": {"offset": offset, "done": done, "state": state,
+                                "wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}})
         scale = ((length + T - 1) // T) / done  # 1 unless --max-batches cut the epoch short
         times.append((time.perf_counter() - t0) * scale)
         cpu_train = (time.process_time() - c0) * scale

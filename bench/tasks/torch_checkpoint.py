@@ -1,7 +1,8 @@
 """End-of-epoch checkpoints for the PyTorch task scripts, so a full run (hours on a slow CPU) can be stopped
 and resumed across sessions: `--checkpoint FILE` saves after every epoch and, when FILE exists, resumes from
 it. Saved: model and optimizer state, Python's and torch's random generators, and the script's own loop state
-(epoch, best dev score and weights, epoch times). Resuming from an end-of-epoch checkpoint continues the
+(epoch, best dev score and weights, epoch times; a script that also saves part-way through an epoch adds
+where it stands under "partial"). Resuming from a checkpoint continues the
 same sequence of random numbers, so the run is the one an uninterrupted run would have made.
 """
 import os
@@ -23,7 +24,9 @@ def load(path, model, opt):
     opt.load_state_dict(ck["optimizer"])
     torch.set_rng_state(ck["torch_rng"])
     random.setstate(ck["python_rng"])
-    print(f"resumed from {path} after epoch {ck['loop']['epoch']}", flush=True)
+    part = ck["loop"].get("partial")
+    where = f"batch {part['done']} of epoch {ck['loop']['epoch'] + 1}" if part else f"epoch {ck['loop']['epoch']}"
+    print(f"resumed from {path} after {where}", flush=True)
     return ck["loop"]
 
 
