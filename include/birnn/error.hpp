@@ -6,9 +6,20 @@
 namespace birnn {
 
 /// Base of every exception birnn throws on bad input; what() names the tensor, file or option at fault.
+/// A NUL byte in the message (quoted from a bad input file) is shown as "\0": what() is a C string, and
+/// the message would otherwise end there.
 class Error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit Error(const std::string& what) : std::runtime_error(show_nul_bytes(what)) {}
+  explicit Error(const char* what) : std::runtime_error(what) {}
+
+ private:
+  static std::string show_nul_bytes(const std::string& s) {
+    if (s.find('\0') == std::string::npos) return s;
+    std::string out;
+    for (char c : s) c == '\0' ? out += "\\0" : out += c;
+    return out;
+  }
 };
 
 /// A tensor has the wrong shape, dtype or length for the call.

@@ -99,7 +99,11 @@ std::string printable(std::string_view s, std::size_t max_bytes) {
   return out;
 }
 
-std::string quote(std::string_view name) { return "'" + printable(name, 64) + "'"; }
+std::string quote(std::string_view name) {
+  std::string q = "'";  // appended, not "'" + ...: GCC 12 warns falsely (-Wrestrict) on operator+(const char*, string&&)
+  q += printable(name, 64);
+  return q += "'";
+}
 
 std::string tensor_label(const std::string& name) { return "tensor " + quote(name); }
 

@@ -1,13 +1,22 @@
 // Bad shapes, lengths and options give a typed exception whose message names what was wrong.
 #include <gtest/gtest.h>
 
+#include "birnn/data/vocab.hpp"
 #include "unit/rnn_test_util.hpp"
 #include "unit/test_util.hpp"
 
 namespace birnn::testing {
 namespace {
 
-
+// what() is a C string: a NUL quoted from a bad file used to end the message there, hiding the rest.
+TEST(BadInput, NulBytesInAMessageAreShownNotCutAt) {
+  data::Vocabulary labels(false);
+  labels.add("ham");
+  const std::string message = error_of([&] { labels.id(std::string("sp\0am", 5)); });
+  EXPECT_TRUE(contains(message, "unknown label \"sp\\0am\" (the 1 known: ham)")) << message;
+  EXPECT_STREQ(FormatError(std::string("a\0b", 3)).what(), "a\\0b");
+  EXPECT_STREQ(OptionError("plain").what(), "plain");
+}
 
 TEST(BadInput, Options) {
   EXPECT_TRUE(contains(error_of([] { LSTM(LSTMOptions(0, 4)); }), "input_size"));

@@ -9,6 +9,7 @@
 
 #include "birnn/birnn.hpp"
 #include "birnn/trainer.hpp"
+#include "data_test_util.hpp"
 #include "test_util.hpp"
 
 namespace birnn {
@@ -51,10 +52,10 @@ std::pair<Tensor, Tensor> draw_batch() {
   return {x, Tensor::from_vector(y, {kB})};
 }
 
+// One folder for this process's checkpoints, removed at exit (it used to be left behind in /tmp).
 std::string temp_stem(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("birnn_trainer_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
+  static const testing::TempDir dir;
+  return dir.path() + "/" + name;
 }
 
 std::vector<double> flat_weights(const Module& m) {
