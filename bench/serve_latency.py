@@ -124,8 +124,9 @@ def main(argv):
     blas = blas_report()
     if not blas.get("openblas"):
         print(f"warning: PyTorch is not running on OpenBLAS ({blas['libraries']}): its GEMMs are slow", file=sys.stderr)
-    sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
-    from make_fixtures import write_safetensors  # noqa: E402
+    sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))  # the PyTorch twins of the ready models
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    from pytorch_to_safetensors import save_state_dict  # noqa: E402  (what a user runs to hand birnn a model)
 
     results = []
     for name in a.models:
@@ -143,11 +144,10 @@ def main(argv):
         else:
             inputs = torch.rand(a.requests, hi, opts["input_size"], generator=gen) * 2 - 1
         with (keep_dir(os.path.join(a.keep, name)) if a.keep else tempfile.TemporaryDirectory(prefix="birnn-serve-")) as d:
-            write_safetensors(os.path.join(d, "state_dict.safetensors"),
-                              [(k, v.detach().float()) for k, v in model.state_dict().items()], {"format": "pt"})
+            save_state_dict(model.state_dict(), os.path.join(d, "state_dict.safetensors"))
             with open(os.path.join(d, "config.json"), "w") as f:
                 json.dump(opts, f)
-            write_safetensors(os.path.join(d, "requests.safetensors"), [("input", inputs), ("lengths", lengths)], {})
+            save_state_dict({"input": inputs, "lengths": lengths}, os.path.join(d, "requests.safetensors"))
             for B in a.batches:
                 batches = []
                 for i0 in range(0, a.requests, B):

@@ -1,33 +1,76 @@
 // birnn info CHECKPOINT: what a checkpoint holds: model type and configuration, parameters per tensor,
-// vocabularies, training counters and notes.
+// vocabularies, training counters and notes. birnn info FILE.safetensors: any safetensors file (a PyTorch
+// state_dict, say): its tensors and metadata, and the recurrent layers it holds with the C++ that loads them.
 #include <cstdio>
+#include <filesystem>
 
 #include "args.hpp"
 #include "birnn/checkpoint.hpp"
+#include "birnn/recurrent_layers_in.hpp"
 #include "birnn/serialize.hpp"
 #include "commands.hpp"
 
 namespace birnn::cli {
 
-int cmd_info(const std::vector<std::string>& argv) {
-  Args args(argv, {}, {"help"});
-  if (args.flag("help") || args.positional().size() != 1) {
-    std::fputs("usage: birnn info CHECKPOINT   (a path stem such as runs/pos/best, or its .json sidecar)\n",
-               args.flag("help") ? stdout : stderr);
-    return args.flag("help") ? 0 : 2;
-  }
-  const std::string path = args.positional()[0];
-  const CheckpointInfo info = read_checkpoint_info(path);
-  const NamedTensors weights = load_safetensors(checkpoint_files(path).weights);
-  std::printf("model type: %s\nconfig: %s\nsteps: %lld, epochs: %lld\n", info.model_type.c_str(), info.config_json.c_str(),
-              static_cast<long long>(info.step), static_cast<long long>(info.epoch));
+namespace {
+
+std::int64_t print_tensors(const std::map<std::string, Tensor>& tensors) {
   std::int64_t total = 0;
-  std::printf("parameters:\n");
-  for (const auto& [name, t] : weights.tensors) {
+  for (const auto& [name, t] : tensors) {
     std::printf("  %-40s %-18s %lld\n", name.c_str(), shape_str(t.shape()).c_str(), static_cast<long long>(t.numel()));
     total += t.numel();
   }
   std::printf("  total %lld\n", static_cast<long long>(total));
+  return total;
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+int info_of_safetensors_file(const std::string& path) {
+  const NamedTensors file = load_safetensors(path);
+  std::printf("tensors:\n");
+  print_tensors(file.tensors);
+  for (const auto& [k, v] : file.metadata) std::printf("metadata %s: %s\n", k.c_str(), v.c_str());
+  for (const auto& l : find_recurrent_layers(file.tensors)) {
+    std::printf("recurrent layer%s%s%s: %s", l.prefix.empty() ? "" : " under \"", l.prefix.c_str(), l.prefix.empty() ? "" : "\"",
+                l.options_code().c_str());
+    if (l.cell == "RNN") std::printf("  (tanh assumed: the weights cannot tell relu)");
+    if (l.prefix.empty())
+      std::printf("\n  load it: birnn::load(layer, \"%s\")%s\n", path.c_str(),
+                  file.tensors.size() > l.num_layers * (l.bidirectional ? 2 : 1) * (2 + 2 * l.bias + (l.proj_size > 0))
+                      ? ", strict=false (the file holds more)" : "");
+    else
+      std::printf("\n  load it: the tensors named %s* without that prefix, through layer.load_state_dict(), or write them to"
+                  " a file of their own with tools/pytorch_to_safetensors.py --prefix %s\n", l.prefix.c_str(), l.prefix.c_str());
+  }
+  const std::string stem = path.substr(0, path.size() - std::string(".safetensors").size());
+  if (std::filesystem::exists(checkpoint_files(stem).sidecar))
+    std::printf("this is the weights file of the checkpoint %s: `birnn info %s` shows its model and training config\n",
+                stem.c_str(), stem.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int cmd_info(const std::vector<std::string>& argv) {
+  Args args(argv, {}, {"help"});
+  if (args.flag("help") || args.positional().size() != 1) {
+    std::fputs("usage: birnn info CHECKPOINT   (a path stem such as runs/pos/best, or its .json sidecar)\n"
+               "       birnn info FILE.safetensors   (any safetensors file, e.g. a PyTorch state_dict: its tensors,\n"
+               "                                      and the RNN/LSTM/GRU layers in it with the C++ options that load them)\n",
+               args.flag("help") ? stdout : stderr);
+    return args.flag("help") ? 0 : 2;
+  }
+  const std::string path = args.positional()[0];
+  if (ends_with(path, ".safetensors")) return info_of_safetensors_file(path);
+  const CheckpointInfo info = read_checkpoint_info(path);
+  const NamedTensors weights = load_safetensors(checkpoint_files(path).weights);
+  std::printf("model type: %s\nconfig: %s\nsteps: %lld, epochs: %lld\n", info.model_type.c_str(), info.config_json.c_str(),
+              static_cast<long long>(info.step), static_cast<long long>(info.epoch));
+  std::printf("parameters:\n");
+  print_tensors(weights.tensors);
   for (const auto& [name, words] : info.vocabularies) std::printf("vocabulary %s: %zu entries\n", name.c_str(), words.size());
   for (const auto& [k, v] : info.extra) std::printf("%s: %s\n", k.c_str(), v.c_str());
   return 0;

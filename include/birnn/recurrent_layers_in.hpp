@@ -1,0 +1,29 @@
+// Which recurrent layers a state dict holds, read from PyTorch's parameter names and shapes alone: what to
+// build in C++ to load a PyTorch-trained torch.nn.LSTM / GRU / RNN (`birnn info FILE.safetensors` prints it).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "birnn/tensor.hpp"
+
+namespace birnn {
+
+/// One torch.nn.RNN/LSTM/GRU found under `prefix` in a state dict.
+struct RecurrentLayerInfo {
+  std::string prefix;  ///< "" for a bare layer, else the submodule path with its dot, e.g. "encoder.rnn."
+  std::string cell;    ///< "LSTM", "GRU" or "RNN" (weight_ih_l0 has 4, 3 or 1 times hidden_size rows)
+  std::int64_t input_size = 0, hidden_size = 0, num_layers = 0, proj_size = 0;
+  bool bias = false, bidirectional = false;
+  /// The C++ that builds a matching layer, e.g. "LSTM(LSTMOptions(64, 256).num_layers(2).bidirectional(true))".
+  /// The weights cannot say an RNN's nonlinearity (tanh is assumed: pass .nonlinearity("relu") if the model
+  /// used it) nor batch_first or dropout (they do not change the weights).
+  std::string options_code() const;
+};
+
+/// Every recurrent layer in `state_dict` (keyed by PyTorch names), found by its weight_ih_l0 and checked for
+/// the complete set of tensors with consistent shapes; a set that does not fit is not listed. Sorted by prefix.
+std::vector<RecurrentLayerInfo> find_recurrent_layers(const std::map<std::string, Tensor>& state_dict);
+
+}  // namespace birnn

@@ -1,0 +1,89 @@
+// find_recurrent_layers: the RNN/LSTM/GRU layers of a state dict, from PyTorch's names and shapes alone.
+#include <gtest/gtest.h>
+
+#include "birnn/birnn.hpp"
+#include "birnn/recurrent_layers_in.hpp"
+
+namespace birnn {
+namespace {
+
+std::map<std::string, Tensor> with_prefix(const std::map<std::string, Tensor>& sd, const std::string& prefix) {
+  std::map<std::string, Tensor> out;
+  for (const auto& [k, v] : sd) out[prefix + k] = v;
+  return out;
+}
+
+TEST(RecurrentLayersIn, ReadsEveryOptionTheWeightsShow) {
+  struct Case {
+    std::map<std::string, Tensor> sd;
+    std::string code;
+  };
+  const std::vector<Case> cases = {
+      {LSTM(LSTMOptions(5, 3).num_layers(2).bidirectional(true).proj_size(2)).state_dict(),
+       "LSTM(LSTMOptions(5, 3).num_layers(2).bidirectional(true).proj_size(2))"},
+      {LSTM(LSTMOptions(7, 4)).state_dict(), "LSTM(LSTMOptions(7, 4))"},
+      {GRU(GRUOptions(6, 4).num_layers(3).bias(false)).state_dict(), "GRU(GRUOptions(6, 4).num_layers(3).bias(false))"},
+      {GRU(GRUOptions(6, 4).bidirectional(true).reset_after(false)).state_dict(), "GRU(GRUOptions(6, 4).bidirectional(true))"},
+      {RNN(RNNOptions(2, 5).num_layers(2).bidirectional(true).nonlinearity("relu")).state_dict(),
+       "RNN(RNNOptions(2, 5).num_layers(2).bidirectional(true))"},
+      // hidden 1 with 4 gates: weight_ih has 4 rows, as many as a 4-unit RNN's; weight_hh's width tells.
+      {LSTM(LSTMOptions(3, 1)).state_dict(), "LSTM(LSTMOptions(3, 1))"},
+  };
+  for (const auto& c : cases) {
+    const auto found = find_recurrent_layers(c.sd);
+    ASSERT_EQ(found.size(), 1u) << c.code;
+    EXPECT_EQ(found[0].prefix, "");
+    EXPECT_EQ(found[0].options_code(), c.code);
+  }
+  const auto lstm = find_recurrent_layers(cases[0].sd)[0];
+  EXPECT_EQ(lstm.cell, "LSTM");
+  EXPECT_EQ(lstm.input_size, 5);
+  EXPECT_EQ(lstm.hidden_size, 3);
+  EXPECT_EQ(lstm.num_layers, 2);
+  EXPECT_EQ(lstm.proj_size, 2);
+  EXPECT_TRUE(lstm.bias);
+  EXPECT_TRUE(lstm.bidirectional);
+}
+
+TEST(RecurrentLayersIn, FindsLayersInsideAModelByTheirPrefix) {
+  auto sd = with_prefix(LSTM(LSTMOptions(8, 16).num_layers(2)).state_dict(), "encoder.rnn.");
+  for (const auto& [k, v] : with_prefix(GRU(GRUOptions(16, 4).bidirectional(true)).state_dict(), "decoder.")) sd[k] = v;
+  sd["fc.weight"] = Tensor::zeros({3, 8});
+  sd["my_weight_ih_l0"] = Tensor::zeros({4, 2});  // not a layer: the name has no dot before weight_ih_l0
+  const auto found = find_recurrent_layers(sd);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].prefix, "decoder.");
+  EXPECT_EQ(found[0].options_code(), "GRU(GRUOptions(16, 4).bidirectional(true))");
+  EXPECT_EQ(found[1].prefix, "encoder.rnn.");
+  EXPECT_EQ(found[1].options_code(), "LSTM(LSTMOptions(8, 16).num_layers(2))");
+}
+
+TEST(RecurrentLayersIn, SkipsIncompleteOrInconsistentSets) {
+  const auto full = LSTM(LSTMOptions(5, 3).num_layers(2).bidirectional(true)).state_dict();
+  ASSERT_EQ(find_recurrent_layers(full).size(), 1u);
+  for (const char* missing : {"weight_hh_l1_reverse", "bias_hh_l0", "weight_hh_l0"}) {
+    auto sd = full;
+    sd.erase(missing);
+    EXPECT_TRUE(find_recurrent_layers(sd).empty()) << "without " << missing;
+  }
+  auto sd = full;
+  sd["weight_ih_l1"] = Tensor::zeros({12, 5});  // layer 1 reads 2 * 3 features, not 5
+  EXPECT_TRUE(find_recurrent_layers(sd).empty());
+  sd = full;
+  sd["weight_ih_l0"] = Tensor::zeros({10, 5});  // 10 rows are no whole number of gates of 3 units
+  EXPECT_TRUE(find_recurrent_layers(sd).empty());
+  EXPECT_TRUE(find_recurrent_layers({{"weight_ih_l0", Tensor::zeros({4})}, {"weight_hh_l0", Tensor::zeros({4, 1})}}).empty());
+}
+
+// What find_recurrent_layers reads is what load() needs: the layer it describes loads the dict strictly.
+TEST(RecurrentLayersIn, TheDescribedLayerLoadsTheStateDict) {
+  manual_seed(3);
+  GRU source(GRUOptions(6, 5).num_layers(2).bidirectional(true).bias(false));
+  const auto r = find_recurrent_layers(source.state_dict()).at(0);
+  ASSERT_EQ(r.cell, "GRU");
+  GRU rebuilt(GRUOptions(r.input_size, r.hidden_size).num_layers(r.num_layers).bidirectional(r.bidirectional).bias(r.bias));
+  EXPECT_NO_THROW(rebuilt.load_state_dict(source.state_dict()));
+}
+
+}  // namespace
+}  // namespace birnn
