@@ -23,6 +23,8 @@
 //   { NoGradGuard ng; lstm.eval(); auto y = lstm.forward(x); }   // inference records nothing
 //
 //   load(lstm, "pytorch_lstm.safetensors");          // a PyTorch state_dict saved as safetensors
+//                                                    // (tools/pytorch_to_safetensors.py; `birnn info FILE` names the
+//                                                    // options that fit it, find_recurrent_layers in code)
 //   save(lstm, "mine.safetensors");                  // atomic write, PyTorch names
 //
 // Streaming: RecurrentState s; for each step: y_t = lstm.step(x_t, s);   (unidirectional models)
@@ -43,6 +45,7 @@
 #include "birnn/ops.hpp"
 #include "birnn/optim.hpp"
 #include "birnn/random.hpp"
+#include "birnn/recurrent_layers_in.hpp"
 #include "birnn/rnn.hpp"
 #include "birnn/schedule.hpp"
 #include "birnn/serialize.hpp"
