@@ -92,14 +92,7 @@ double error_against(const Tensor& got, const Tensor& onnx) {
   return scaled_error(got, onnx.to(got.dtype()).reshape(got.shape()));
 }
 
-struct Case {
-  std::string fixture;
-  DType dtype;
-};
-
-void PrintTo(const Case& c, std::ostream* os) { *os << c.fixture << (c.dtype == DType::f32 ? " float32" : " float64"); }
-
-class OnnxConformance : public ::testing::TestWithParam<Case> {};
+class OnnxConformance : public ::testing::TestWithParam<parity::FixtureParam> {};
 
 TEST_P(OnnxConformance, OutputsMatchOnnx) {
   const auto& [name, dt] = GetParam();
@@ -118,15 +111,9 @@ TEST_P(OnnxConformance, OutputsMatchOnnx) {
   EXPECT_GE(compared, 1) << "the case holds neither Y nor Y_h";
 }
 
-std::vector<Case> all_cases() {
-  std::vector<Case> v;
-  for (const auto& f : parity::fixture_stems(onnx_dir())) v.push_back({f, DType::f32}), v.push_back({f, DType::f64});
-  return v;
-}
-
-INSTANTIATE_TEST_SUITE_P(Fixtures, OnnxConformance, ::testing::ValuesIn(all_cases()), [](const ::testing::TestParamInfo<Case>& i) {
-  return i.param.fixture + (i.param.dtype == DType::f32 ? "_f32" : "_f64");
-});
+INSTANTIATE_TEST_SUITE_P(Fixtures, OnnxConformance,
+                         ::testing::ValuesIn(parity::in_both_dtypes(parity::fixture_stems(onnx_dir()))),
+                         [](const ::testing::TestParamInfo<parity::FixtureParam>& i) { return parity::test_name(i.param); });
 
 // Every usable shipped case (11 in ONNX 1.12: all but test_lstm_with_peepholes) and the 7 random ones are here.
 TEST(OnnxConformance, EveryCaseIsPresent) {
