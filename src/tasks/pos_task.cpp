@@ -290,10 +290,9 @@ class PosTask : public Task {
         test_raw_ = std::move(all);
         return;
       }
-      for (std::size_t i = 0; i < all.size(); ++i) (i % 10 == 9 ? test_raw_ : train_part).push_back(std::move(all[i]));
+      train_part = file_part_of_test(std::move(all), test_raw_);
     }
-    if (config_.limit > 0 && static_cast<std::int64_t>(train_part.size()) > config_.limit) train_part.resize(static_cast<std::size_t>(config_.limit));
-    for (std::size_t i = 0; i < train_part.size(); ++i) (i % 20 == 19 ? dev_raw_ : train_raw_).push_back(std::move(train_part[i]));
+    split_training_part(std::move(train_part), config_.limit, train_raw_, dev_raw_);
   }
 
   void add(Encoded& e, const data::TaggedSentence& s) const {
@@ -324,9 +323,7 @@ class PosTask : public Task {
     baseline_.clear();
     // After encoding, so that a malformed file (an unknown tag) is reported before its split sizes.
     if (!whole_file_)
-      check_splits({source_, "sentences", total_, static_cast<std::int64_t>(train_raw_.size()),
-                    static_cast<std::int64_t>(dev_raw_.size()), static_cast<std::int64_t>(test_raw_.size()),
-                    config_.limit, !config_.data.empty()});
+      check_split_sizes(source_, "sentences", total_, train_raw_, dev_raw_, test_raw_, config_);
   }
 
   TrainConfig config_;
