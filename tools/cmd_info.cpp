@@ -33,14 +33,13 @@ int info_of_safetensors_file(const std::string& path) {
   std::printf("tensors:\n");
   print_tensors(file.tensors);
   for (const auto& [k, v] : file.metadata) std::printf("metadata %s: %s\n", k.c_str(), v.c_str());
-  for (const auto& l : find_recurrent_layers(file.tensors)) {
+  for (const auto& l : find_recurrent_layers(file)) {
     std::printf("recurrent layer%s%s%s: %s", l.prefix.empty() ? "" : " under \"", l.prefix.c_str(), l.prefix.empty() ? "" : "\"",
                 l.options_code().c_str());
     if (l.cell == "RNN") std::printf("  (tanh assumed: the weights cannot tell relu)");
     if (l.prefix.empty())
-      std::printf("\n  load it: birnn::load(layer, \"%s\")%s\n", path.c_str(),
-                  file.tensors.size() > l.num_layers * (l.bidirectional ? 2 : 1) * (2 + 2 * l.bias + (l.proj_size > 0))
-                      ? ", strict=false (the file holds more)" : "");
+      std::printf("\n  load it: birnn::load(layer, \"%s\"%s)\n", path.c_str(),
+                  static_cast<std::int64_t>(file.tensors.size()) > l.tensor_count() ? ", /*strict=*/false  (the file holds more)" : "");
     else
       std::printf("\n  load it: the tensors named %s* without that prefix, through layer.load_state_dict(), or write them to"
                   " a file of their own with tools/pytorch_to_safetensors.py --prefix %s\n", l.prefix.c_str(), l.prefix.c_str());

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "birnn/serialize.hpp"
 #include "birnn/tensor.hpp"
 
 namespace birnn {
@@ -16,6 +17,9 @@ struct RecurrentLayerInfo {
   std::string cell;    ///< "LSTM", "GRU" or "RNN" (weight_ih_l0 has 4, 3 or 1 times hidden_size rows)
   std::int64_t input_size = 0, hidden_size = 0, num_layers = 0, proj_size = 0;
   bool bias = false, bidirectional = false;
+  bool reset_after = true;  ///< GRU form: false only when the file's metadata says reset_before (birnn wrote it)
+  /// The tensors the layer has (a file holding more needs load(..., strict = false) or a prefix).
+  std::int64_t tensor_count() const;
   /// The C++ that builds a matching layer, e.g. "LSTM(LSTMOptions(64, 256).num_layers(2).bidirectional(true))".
   /// The weights cannot say an RNN's nonlinearity (tanh is assumed: pass .nonlinearity("relu") if the model
   /// used it) nor batch_first or dropout (they do not change the weights).
@@ -25,5 +29,8 @@ struct RecurrentLayerInfo {
 /// Every recurrent layer in `state_dict` (keyed by PyTorch names), found by its weight_ih_l0 and checked for
 /// the complete set of tensors with consistent shapes; a set that does not fit is not listed. Sorted by prefix.
 std::vector<RecurrentLayerInfo> find_recurrent_layers(const std::map<std::string, Tensor>& state_dict);
+/// The same for a loaded file, whose metadata may name the GRU form ("birnn.gru_form", written by birnn::save):
+/// without it a GRU is PyTorch's reset_after form.
+std::vector<RecurrentLayerInfo> find_recurrent_layers(const NamedTensors& file);
 
 }  // namespace birnn

@@ -56,12 +56,17 @@ std::optional<RecurrentLayerInfo> read_layer(const std::map<std::string, Tensor>
 
 }  // namespace
 
+std::int64_t RecurrentLayerInfo::tensor_count() const {
+  return num_layers * (bidirectional ? 2 : 1) * (2 + (bias ? 2 : 0) + (proj_size > 0 ? 1 : 0));
+}
+
 std::string RecurrentLayerInfo::options_code() const {
   std::string s = cell + "(" + cell + "Options(" + std::to_string(input_size) + ", " + std::to_string(hidden_size) + ")";
   if (num_layers != 1) s += ".num_layers(" + std::to_string(num_layers) + ")";
   if (!bias) s += ".bias(false)";
   if (bidirectional) s += ".bidirectional(true)";
   if (proj_size > 0) s += ".proj_size(" + std::to_string(proj_size) + ")";
+  if (cell == "GRU" && !reset_after) s += ".reset_after(false)";
   return s + ")";
 }
 
@@ -73,6 +78,18 @@ std::vector<RecurrentLayerInfo> find_recurrent_layers(const std::map<std::string
     if (!prefix.empty() && prefix.back() != '.') continue;  // e.g. "my_weight_ih_l0" is not a layer's
     if (auto r = read_layer(state_dict, prefix)) found.push_back(*r);
   }
+  return found;
+}
+
+}  // namespace birnn
+
+namespace birnn {
+
+std::vector<RecurrentLayerInfo> find_recurrent_layers(const NamedTensors& file) {
+  auto found = find_recurrent_layers(file.tensors);
+  const auto form = file.metadata.find("birnn.gru_form");  // the note save() writes (src/io/state_dict.cpp)
+  if (form != file.metadata.end() && form->second == "reset_before")
+    for (auto& l : found) l.reset_after = l.cell != "GRU";
   return found;
 }
 

@@ -1,5 +1,8 @@
 // find_recurrent_layers: the RNN/LSTM/GRU layers of a state dict, from PyTorch's names and shapes alone.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "birnn/birnn.hpp"
 #include "birnn/recurrent_layers_in.hpp"
@@ -83,6 +86,20 @@ TEST(RecurrentLayersIn, TheDescribedLayerLoadsTheStateDict) {
   ASSERT_EQ(r.cell, "GRU");
   GRU rebuilt(GRUOptions(r.input_size, r.hidden_size).num_layers(r.num_layers).bidirectional(r.bidirectional).bias(r.bias));
   EXPECT_NO_THROW(rebuilt.load_state_dict(source.state_dict()));
+}
+
+// The GRU form is not in the weights: a file birnn saved says it in its metadata, and the options follow.
+TEST(RecurrentLayersIn, ReadsTheGruFormFromTheFileNote) {
+  const std::string path = (std::filesystem::temp_directory_path() / ("birnn_layers_in_" + std::to_string(::getpid()))).string();
+  for (bool reset_after : {true, false}) {
+    save(GRU(GRUOptions(4, 3).reset_after(reset_after)), path);
+    const auto found = find_recurrent_layers(load_safetensors(path));
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].options_code(), reset_after ? "GRU(GRUOptions(4, 3))" : "GRU(GRUOptions(4, 3).reset_after(false))");
+    EXPECT_EQ(found[0].tensor_count(), 4);
+  }
+  std::filesystem::remove(path);
+  EXPECT_EQ(find_recurrent_layers(LSTM(LSTMOptions(2, 3).num_layers(2).bidirectional(true).proj_size(1)).state_dict())[0].tensor_count(), 20);
 }
 
 }  // namespace
