@@ -14,18 +14,37 @@ namespace birnn::cli {
 
 namespace {
 
-std::int64_t print_tensors(const std::map<std::string, Tensor>& tensors) {
+void print_tensors(const std::map<std::string, Tensor>& tensors) {
   std::int64_t total = 0;
   for (const auto& [name, t] : tensors) {
     std::printf("  %-40s %-18s %lld\n", name.c_str(), shape_str(t.shape()).c_str(), static_cast<long long>(t.numel()));
     total += t.numel();
   }
   std::printf("  total %lld\n", static_cast<long long>(total));
-  return total;
 }
 
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// One line per recurrent layer found, with what the weights cannot tell, and how to load it.
+void print_layer(const RecurrentLayerInfo& l, const std::string& path, std::size_t tensors_in_file) {
+  if (l.prefix.empty())
+    std::printf("recurrent layer: %s", l.options_code().c_str());
+  else
+    std::printf("recurrent layer under \"%s\": %s", l.prefix.c_str(), l.options_code().c_str());
+  if (l.cell == "RNN") std::printf("  (tanh assumed: the weights cannot tell relu)");
+  if (l.cell == "GRU" && !l.form_known)
+    std::printf("  (PyTorch's reset_after form assumed: the weights cannot tell; .reset_after(false) for the other)");
+  if (!l.prefix.empty())
+    std::printf(
+        "\n  load it: the tensors named %s* without that prefix, through layer.load_state_dict(), or convert the"
+        " original .pt again with tools/pytorch_to_safetensors.py --prefix %s\n",
+        l.prefix.c_str(), l.prefix.c_str());
+  else if (static_cast<std::int64_t>(tensors_in_file) > l.tensor_count())
+    std::printf("\n  load it: birnn::load(layer, \"%s\", /*strict=*/false)  (the file holds more)\n", path.c_str());
+  else
+    std::printf("\n  load it: birnn::load(layer, \"%s\")\n", path.c_str());
 }
 
 int info_of_safetensors_file(const std::string& path) {
@@ -33,17 +52,10 @@ int info_of_safetensors_file(const std::string& path) {
   std::printf("tensors:\n");
   print_tensors(file.tensors);
   for (const auto& [k, v] : file.metadata) std::printf("metadata %s: %s\n", k.c_str(), v.c_str());
-  for (const auto& l : find_recurrent_layers(file)) {
-    std::printf("recurrent layer%s%s%s: %s", l.prefix.empty() ? "" : " under \"", l.prefix.c_str(), l.prefix.empty() ? "" : "\"",
-                l.options_code().c_str());
-    if (l.cell == "RNN") std::printf("  (tanh assumed: the weights cannot tell relu)");
-    if (l.prefix.empty())
-      std::printf("\n  load it: birnn::load(layer, \"%s\"%s)\n", path.c_str(),
-                  static_cast<std::int64_t>(file.tensors.size()) > l.tensor_count() ? ", /*strict=*/false  (the file holds more)" : "");
-    else
-      std::printf("\n  load it: the tensors named %s* without that prefix, through layer.load_state_dict(), or write them to"
-                  " a file of their own with tools/pytorch_to_safetensors.py --prefix %s\n", l.prefix.c_str(), l.prefix.c_str());
-  }
+  const auto layers = find_recurrent_layers(file);
+  for (const auto& l : layers) print_layer(l, path, file.tensors.size());
+  if (!layers.empty())
+    std::printf("not in the weights, so set them as the model had them: batch_first, dropout (training only)\n");
   const std::string stem = path.substr(0, path.size() - std::string(".safetensors").size());
   if (std::filesystem::exists(checkpoint_files(stem).sidecar))
     std::printf("this is the weights file of the checkpoint %s: `birnn info %s` shows its model and training config\n",
@@ -56,21 +68,24 @@ int info_of_safetensors_file(const std::string& path) {
 int cmd_info(const std::vector<std::string>& argv) {
   Args args(argv, {}, {"help"});
   if (args.flag("help") || args.positional().size() != 1) {
-    std::fputs("usage: birnn info CHECKPOINT   (a path stem such as runs/pos/best, or its .json sidecar)\n"
-               "       birnn info FILE.safetensors   (any safetensors file, e.g. a PyTorch state_dict: its tensors,\n"
-               "                                      and the RNN/LSTM/GRU layers in it with the C++ options that load them)\n",
-               args.flag("help") ? stdout : stderr);
+    std::fputs(
+        "usage: birnn info CHECKPOINT   (a path stem such as runs/pos/best, or its .json sidecar)\n"
+        "       birnn info FILE.safetensors   (any safetensors file, e.g. a PyTorch state_dict: its tensors,\n"
+        "                                      and the RNN/LSTM/GRU layers in it with the C++ options that load "
+        "them)\n",
+        args.flag("help") ? stdout : stderr);
     return args.flag("help") ? 0 : 2;
   }
   const std::string path = args.positional()[0];
   if (ends_with(path, ".safetensors")) return info_of_safetensors_file(path);
   const CheckpointInfo info = read_checkpoint_info(path);
   const NamedTensors weights = load_safetensors(checkpoint_files(path).weights);
-  std::printf("model type: %s\nconfig: %s\nsteps: %lld, epochs: %lld\n", info.model_type.c_str(), info.config_json.c_str(),
-              static_cast<long long>(info.step), static_cast<long long>(info.epoch));
+  std::printf("model type: %s\nconfig: %s\nsteps: %lld, epochs: %lld\n", info.model_type.c_str(),
+              info.config_json.c_str(), static_cast<long long>(info.step), static_cast<long long>(info.epoch));
   std::printf("parameters:\n");
   print_tensors(weights.tensors);
-  for (const auto& [name, words] : info.vocabularies) std::printf("vocabulary %s: %zu entries\n", name.c_str(), words.size());
+  for (const auto& [name, words] : info.vocabularies)
+    std::printf("vocabulary %s: %zu entries\n", name.c_str(), words.size());
   for (const auto& [k, v] : info.extra) std::printf("%s: %s\n", k.c_str(), v.c_str());
   return 0;
 }

@@ -27,7 +27,8 @@ def save_state_dict(state_dict, path, metadata=None, keep_dtype=False):
     """Writes the tensors of state_dict (name -> tensor) to path in the safetensors format, atomically (a temp
     file renamed over path). Floating tensors become float32 unless keep_dtype (float64 stays float64 then);
     integer tensors int64. Returns the names written; other entries (non-tensors, bool) raise ValueError."""
-    header, blobs, offset = {"__metadata__": {"format": "pt", **{str(k): str(v) for k, v in (metadata or {}).items()}}}, [], 0
+    meta = {"format": "pt", **{str(k): str(v) for k, v in (metadata or {}).items()}}
+    header, blobs, offset = {"__metadata__": meta}, [], 0
     for name in sorted(state_dict):
         t = state_dict[name]
         if not isinstance(t, torch.Tensor):
@@ -40,7 +41,8 @@ def save_state_dict(state_dict, path, metadata=None, keep_dtype=False):
         else:
             raise ValueError("%s has dtype %s, which birnn does not read" % (name, t.dtype))
         blob = t.contiguous().numpy().tobytes()  # little-endian on every CPU birnn runs on
-        header[name] = {"dtype": _DTYPE_NAMES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(blob)]}
+        header[name] = {"dtype": _DTYPE_NAMES[t.dtype], "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(blob)]}
         offset += len(blob)
         blobs.append(blob)
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
@@ -68,8 +70,9 @@ def state_dict_of(obj, source):
                 return inner
         if obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
             return obj
+        keys = ", ".join(map(str, list(obj)[:12]))
         raise SystemExit("%s: a dict, but neither a state_dict (name -> tensor) nor a checkpoint holding one under "
-                         "'state_dict', 'model_state_dict' or 'model' (its keys: %s)" % (source, ", ".join(map(str, list(obj)[:12]))))
+                         "'state_dict', 'model_state_dict' or 'model' (its keys: %s)" % (source, keys))
     raise SystemExit("%s: holds a %s, not a state_dict or an nn.Module" % (source, type(obj).__name__))
 
 
@@ -81,7 +84,9 @@ def main(argv):
     ap.add_argument("--keep-dtype", action="store_true", help="keep float64 tensors float64")
     a = ap.parse_args(argv)
     try:
-        obj = torch.load(a.input, map_location="cpu")
+        # weights_only=False: a whole nn.Module or a checkpoint dict needs full unpickling (newer torch defaults to
+        # True); unpickling runs code from the file, so convert only files you trust.
+        obj = torch.load(a.input, map_location="cpu", weights_only=False)
     except Exception as e:  # torch.load raises whatever unpickling meets: OSError, UnpicklingError, ...
         raise SystemExit("%s: cannot be read by torch.load: %s" % (a.input, e))
     sd = state_dict_of(obj, a.input)
@@ -89,7 +94,8 @@ def main(argv):
         sd = {k[len(a.prefix):]: v for k, v in sd.items() if k.startswith(a.prefix)}
         if not sd:
             tops = sorted({k.split(".")[0] + "." for k in state_dict_of(obj, a.input)})
-            raise SystemExit("%s: no tensor name starts with '%s' (they start with %s)" % (a.input, a.prefix, ", ".join(tops[:12])))
+            raise SystemExit("%s: no tensor name starts with '%s' (they start with %s)"
+                             % (a.input, a.prefix, ", ".join(tops[:12])))
     try:
         names = save_state_dict(sd, a.output, {"source": os.path.basename(a.input)}, a.keep_dtype)
     except (ValueError, OSError) as e:

@@ -6,8 +6,8 @@
 namespace birnn {
 
 /// Base of every exception birnn throws on bad input; what() names the tensor, file or option at fault.
-/// A NUL byte in the message (quoted from a bad input file) is shown as "\0": what() is a C string, and
-/// the message would otherwise end there.
+/// A NUL byte in the message (quoted from a bad input file) is shown as "\x00", as safetensors messages show
+/// control bytes: what() is a C string, and the message would otherwise end there.
 class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& what) : std::runtime_error(show_nul_bytes(what)) {}
@@ -17,7 +17,10 @@ class Error : public std::runtime_error {
   static std::string show_nul_bytes(const std::string& s) {
     if (s.find('\0') == std::string::npos) return s;
     std::string out;
-    for (char c : s) c == '\0' ? out += "\\0" : out += c;
+    for (char c : s) {
+      if (c == '\0') out += "\\x00";
+      else out += c;
+    }
     return out;
   }
 };

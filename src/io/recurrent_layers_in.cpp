@@ -1,11 +1,12 @@
 #include "birnn/recurrent_layers_in.hpp"
 
 #include <optional>
+#include <string_view>
 
 namespace birnn {
 namespace {
 
-const std::string kFirst = "weight_ih_l0";
+constexpr std::string_view kFirst = "weight_ih_l0";
 
 // The layer under prefix, if its tensors are all there with PyTorch's shapes.
 //   weight_ih_l{k}{sfx}: (G*H, I or D*P_or_H)   weight_hh_l{k}{sfx}: (G*H, P or H)
@@ -15,7 +16,7 @@ std::optional<RecurrentLayerInfo> read_layer(const std::map<std::string, Tensor>
     auto it = sd.find(prefix + name);
     return it == sd.end() ? nullptr : &it->second.shape();
   };
-  const Shape* w_ih = shape_of(kFirst);
+  const Shape* w_ih = shape_of(std::string(kFirst));
   const Shape* w_hh = shape_of("weight_hh_l0");
   if (!w_ih || !w_hh || w_ih->size() != 2 || w_hh->size() != 2) return std::nullopt;
   RecurrentLayerInfo r;
@@ -47,7 +48,8 @@ std::optional<RecurrentLayerInfo> read_layer(const std::map<std::string, Tensor>
         const Shape* s = shape_of(name + l);
         return s && *s == want;
       };
-      if (!is("weight_ih", {rows, k == 0 ? r.input_size : dirs * out}) || !is("weight_hh", {rows, out})) return std::nullopt;
+      if (!is("weight_ih", {rows, k == 0 ? r.input_size : dirs * out}) || !is("weight_hh", {rows, out}))
+        return std::nullopt;
       if (r.bias && (!is("bias_ih", {rows}) || !is("bias_hh", {rows}))) return std::nullopt;
       if (r.proj_size > 0 && !is("weight_hr", {r.proj_size, r.hidden_size})) return std::nullopt;
     }
@@ -61,7 +63,8 @@ std::int64_t RecurrentLayerInfo::tensor_count() const {
 }
 
 std::string RecurrentLayerInfo::options_code() const {
-  std::string s = cell + "(" + cell + "Options(" + std::to_string(input_size) + ", " + std::to_string(hidden_size) + ")";
+  std::string s =
+      cell + "(" + cell + "Options(" + std::to_string(input_size) + ", " + std::to_string(hidden_size) + ")";
   if (num_layers != 1) s += ".num_layers(" + std::to_string(num_layers) + ")";
   if (!bias) s += ".bias(false)";
   if (bidirectional) s += ".bidirectional(true)";
@@ -72,8 +75,8 @@ std::string RecurrentLayerInfo::options_code() const {
 
 std::vector<RecurrentLayerInfo> find_recurrent_layers(const std::map<std::string, Tensor>& state_dict) {
   std::vector<RecurrentLayerInfo> found;
-  for (const auto& [name, t] : state_dict) {  // std::map: sorted, so the result is sorted by prefix
-    if (name.size() < kFirst.size() || name.compare(name.size() - kFirst.size(), kFirst.size(), kFirst) != 0) continue;
+  for (const auto& [name, t] : state_dict) {  // std::map: in name order
+    if (!std::string_view(name).ends_with(kFirst)) continue;
     const std::string prefix = name.substr(0, name.size() - kFirst.size());
     if (!prefix.empty() && prefix.back() != '.') continue;  // e.g. "my_weight_ih_l0" is not a layer's
     if (auto r = read_layer(state_dict, prefix)) found.push_back(*r);
@@ -81,15 +84,14 @@ std::vector<RecurrentLayerInfo> find_recurrent_layers(const std::map<std::string
   return found;
 }
 
-}  // namespace birnn
-
-namespace birnn {
-
 std::vector<RecurrentLayerInfo> find_recurrent_layers(const NamedTensors& file) {
   auto found = find_recurrent_layers(file.tensors);
   const auto form = file.metadata.find("birnn.gru_form");  // the note save() writes (src/io/state_dict.cpp)
-  if (form != file.metadata.end() && form->second == "reset_before")
-    for (auto& l : found) l.reset_after = l.cell != "GRU";
+  for (auto& l : found) {
+    if (l.cell != "GRU" || form == file.metadata.end()) continue;
+    l.form_known = true;
+    l.reset_after = form->second != "reset_before";
+  }
   return found;
 }
 

@@ -100,7 +100,7 @@ std::string printable(std::string_view s, std::size_t max_bytes) {
 }
 
 std::string quote(std::string_view name) {
-  std::string q = "'";  // appended, not "'" + ...: GCC 12 warns falsely (-Wrestrict) on operator+(const char*, string&&)
+  std::string q = "'";  // not "'" + ...: GCC 12 warns falsely (-Wrestrict) on operator+(const char*, string&&)
   q += printable(name, 64);
   return q += "'";
 }

@@ -236,7 +236,7 @@ class SpamTask : public Task {
         test_raw_ = std::move(all);
         return;
       }
-      train_part = file_part_of_test(std::move(all), test_raw_);
+      train_part = split_off_test(std::move(all), test_raw_);
     }
     split_training_part(std::move(train_part), config_.limit, train_raw_, dev_raw_);
   }

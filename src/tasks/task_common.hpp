@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -72,10 +73,10 @@ inline void check_splits(const SplitCounts& c) {
 }
 
 /// The rule check_splits describes, for pos and spam: a --data file gives every 10th example to test
-/// (file_part_of_test), then the training part keeps its first --limit examples and gives every 20th of them to
-/// dev (split_training_part).
+/// (split_off_test returns the rest), then the training part keeps its first --limit examples and gives
+/// every 20th of them to dev (split_training_part).
 template <class T>
-std::vector<T> file_part_of_test(std::vector<T> all, std::vector<T>& test) {
+std::vector<T> split_off_test(std::vector<T> all, std::vector<T>& test) {
   std::vector<T> rest;
   for (std::size_t i = 0; i < all.size(); ++i) (i % 10 == 9 ? test : rest).push_back(std::move(all[i]));
   return rest;
@@ -88,8 +89,9 @@ void split_training_part(std::vector<T> part, std::int64_t limit, std::vector<T>
 
 /// check_splits for splits made by the two functions above (unit: "sentences", "examples").
 template <class T>
-void check_split_sizes(const std::string& source, const std::string& unit, std::int64_t total, const std::vector<T>& train,
-                       const std::vector<T>& dev, const std::vector<T>& test, const TrainConfig& c) {
+void check_split_sizes(const std::string& source, const std::string& unit, std::int64_t total,
+                       const std::vector<T>& train, const std::vector<T>& dev, const std::vector<T>& test,
+                       const TrainConfig& c) {
   check_splits({source, unit, total, static_cast<std::int64_t>(train.size()), static_cast<std::int64_t>(dev.size()),
                 static_cast<std::int64_t>(test.size()), c.limit, !c.data.empty()});
 }

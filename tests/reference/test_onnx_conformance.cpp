@@ -59,7 +59,10 @@ LayerRun run_case(const NamedTensors& fx, DType dt, int reset_after_override = -
   const bool has_bias = fx.tensors.count("B") > 0;
 
   RecurrentConfig c;
-  c.cell = op == "LSTM" ? CellKind::lstm : op == "RNN" ? CellKind::rnn_tanh : reset_after ? CellKind::gru : CellKind::gru_reset_before;
+  c.cell = op == "LSTM"  ? CellKind::lstm
+           : op == "RNN" ? CellKind::rnn_tanh
+           : reset_after ? CellKind::gru
+                         : CellKind::gru_reset_before;
   c.input_size = I;
   c.hidden_size = H;
   c.num_layers = 1;
@@ -113,7 +116,9 @@ TEST_P(OnnxConformance, OutputsMatchOnnx) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, OnnxConformance,
                          ::testing::ValuesIn(parity::in_both_dtypes(parity::fixture_stems(onnx_dir()))),
-                         [](const ::testing::TestParamInfo<parity::FixtureParam>& i) { return parity::test_name(i.param); });
+                         [](const ::testing::TestParamInfo<parity::FixtureParam>& i) {
+                           return parity::test_name(i.param);
+                         });
 
 // Every usable shipped case (11 in ONNX 1.12: all but test_lstm_with_peepholes) and the 7 random ones are here.
 TEST(OnnxConformance, EveryCaseIsPresent) {
@@ -142,7 +147,8 @@ TEST(OnnxConformance, RandomCasesDistinguishTheGruFormsAndTheGateOrder) {
       const std::int64_t per_gate = k[0] == 'B' ? H : H * t.shape()[2];
       const std::int64_t blocks = k[0] == 'B' ? 2 : 1, G = fx.metadata.at("op") == "LSTM" ? 4 : 3;
       for (std::int64_t b = 0; b < blocks; ++b)
-        for (std::int64_t e = 0; e < per_gate; ++e) std::swap(v[b * G * per_gate + e], v[b * G * per_gate + per_gate + e]);
+        for (std::int64_t e = 0; e < per_gate; ++e)
+          std::swap(v[b * G * per_gate + e], v[b * G * per_gate + per_gate + e]);
       t = Tensor::from_vector(v, t.shape());
     }
     EXPECT_GT(error_against(run_case(fx, DType::f64).output, fx.tensors.at("Y")), 1e-3) << name;

@@ -13,8 +13,8 @@ TEST(BadInput, NulBytesInAMessageAreShownNotCutAt) {
   data::Vocabulary labels(false);
   labels.add("ham");
   const std::string message = error_of([&] { labels.id(std::string("sp\0am", 5)); });
-  EXPECT_TRUE(contains(message, "unknown label \"sp\\0am\" (the 1 known: ham)")) << message;
-  EXPECT_STREQ(FormatError(std::string("a\0b", 3)).what(), "a\\0b");
+  EXPECT_TRUE(contains(message, "unknown label \"sp\\x00am\" (the 1 known: ham)")) << message;
+  EXPECT_STREQ(FormatError(std::string("a\0b", 3)).what(), "a\\x00b");
   EXPECT_STREQ(OptionError("plain").what(), "plain");
 }
 

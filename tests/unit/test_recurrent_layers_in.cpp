@@ -26,7 +26,8 @@ TEST(RecurrentLayersIn, ReadsEveryOptionTheWeightsShow) {
        "LSTM(LSTMOptions(5, 3).num_layers(2).bidirectional(true).proj_size(2))"},
       {LSTM(LSTMOptions(7, 4)).state_dict(), "LSTM(LSTMOptions(7, 4))"},
       {GRU(GRUOptions(6, 4).num_layers(3).bias(false)).state_dict(), "GRU(GRUOptions(6, 4).num_layers(3).bias(false))"},
-      {GRU(GRUOptions(6, 4).bidirectional(true).reset_after(false)).state_dict(), "GRU(GRUOptions(6, 4).bidirectional(true))"},
+      {GRU(GRUOptions(6, 4).bidirectional(true).reset_after(false)).state_dict(),
+       "GRU(GRUOptions(6, 4).bidirectional(true))"},
       {RNN(RNNOptions(2, 5).num_layers(2).bidirectional(true).nonlinearity("relu")).state_dict(),
        "RNN(RNNOptions(2, 5).num_layers(2).bidirectional(true))"},
       // hidden 1 with 4 gates: weight_ih has 4 rows, as many as a 4-unit RNN's; weight_hh's width tells.
@@ -75,7 +76,8 @@ TEST(RecurrentLayersIn, SkipsIncompleteOrInconsistentSets) {
   sd = full;
   sd["weight_ih_l0"] = Tensor::zeros({10, 5});  // 10 rows are no whole number of gates of 3 units
   EXPECT_TRUE(find_recurrent_layers(sd).empty());
-  EXPECT_TRUE(find_recurrent_layers({{"weight_ih_l0", Tensor::zeros({4})}, {"weight_hh_l0", Tensor::zeros({4, 1})}}).empty());
+  EXPECT_TRUE(
+      find_recurrent_layers({{"weight_ih_l0", Tensor::zeros({4})}, {"weight_hh_l0", Tensor::zeros({4, 1})}}).empty());
 }
 
 // What find_recurrent_layers reads is what load() needs: the layer it describes loads the dict strictly.
@@ -84,22 +86,28 @@ TEST(RecurrentLayersIn, TheDescribedLayerLoadsTheStateDict) {
   GRU source(GRUOptions(6, 5).num_layers(2).bidirectional(true).bias(false));
   const auto r = find_recurrent_layers(source.state_dict()).at(0);
   ASSERT_EQ(r.cell, "GRU");
-  GRU rebuilt(GRUOptions(r.input_size, r.hidden_size).num_layers(r.num_layers).bidirectional(r.bidirectional).bias(r.bias));
+  GRU rebuilt(
+      GRUOptions(r.input_size, r.hidden_size).num_layers(r.num_layers).bidirectional(r.bidirectional).bias(r.bias));
   EXPECT_NO_THROW(rebuilt.load_state_dict(source.state_dict()));
 }
 
 // The GRU form is not in the weights: a file birnn saved says it in its metadata, and the options follow.
 TEST(RecurrentLayersIn, ReadsTheGruFormFromTheFileNote) {
-  const std::string path = (std::filesystem::temp_directory_path() / ("birnn_layers_in_" + std::to_string(::getpid()))).string();
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("birnn_layers_in_" + std::to_string(::getpid()))).string();
   for (bool reset_after : {true, false}) {
     save(GRU(GRUOptions(4, 3).reset_after(reset_after)), path);
     const auto found = find_recurrent_layers(load_safetensors(path));
     ASSERT_EQ(found.size(), 1u);
-    EXPECT_EQ(found[0].options_code(), reset_after ? "GRU(GRUOptions(4, 3))" : "GRU(GRUOptions(4, 3).reset_after(false))");
+    EXPECT_EQ(found[0].options_code(),
+              reset_after ? "GRU(GRUOptions(4, 3))" : "GRU(GRUOptions(4, 3).reset_after(false))");
     EXPECT_EQ(found[0].tensor_count(), 4);
   }
   std::filesystem::remove(path);
-  EXPECT_EQ(find_recurrent_layers(LSTM(LSTMOptions(2, 3).num_layers(2).bidirectional(true).proj_size(1)).state_dict())[0].tensor_count(), 20);
+  EXPECT_EQ(
+      find_recurrent_layers(LSTM(LSTMOptions(2, 3).num_layers(2).bidirectional(true).proj_size(1)).state_dict())[0]
+          .tensor_count(),
+      20);
 }
 
 }  // namespace
