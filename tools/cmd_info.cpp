@@ -27,16 +27,19 @@ bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-// One line per recurrent layer found, with what the weights cannot tell, and how to load it.
-void print_layer(const RecurrentLayerInfo& l, const std::string& path, std::size_t tensors_in_file) {
+// One line per recurrent layer found, with what the weights cannot tell, and how to load it (unless the file is a
+// birnn checkpoint's, which load_model reads whole).
+void print_layer(const RecurrentLayerInfo& l, const std::string& path, std::size_t tensors_in_file, bool checkpoint) {
   if (l.prefix.empty())
     std::printf("recurrent layer: %s", l.options_code().c_str());
   else
     std::printf("recurrent layer under \"%s\": %s", l.prefix.c_str(), l.options_code().c_str());
-  if (l.cell == "RNN") std::printf("  (tanh assumed: the weights cannot tell relu)");
-  if (l.cell == "GRU" && !l.form_known)
+  if (l.cell == "RNN" && !checkpoint) std::printf("  (tanh assumed: the weights cannot tell relu)");
+  if (l.cell == "GRU" && !l.form_known && !checkpoint)
     std::printf("  (PyTorch's reset_after form assumed: the weights cannot tell; .reset_after(false) for the other)");
-  if (!l.prefix.empty())
+  if (checkpoint)
+    std::printf("\n");
+  else if (!l.prefix.empty())
     std::printf(
         "\n  load it: the tensors named %s* without that prefix, through layer.load_state_dict(), or convert the"
         " original .pt again with tools/pytorch_to_safetensors.py --prefix %s\n",
@@ -52,12 +55,13 @@ int info_of_safetensors_file(const std::string& path) {
   std::printf("tensors:\n");
   print_tensors(file.tensors);
   for (const auto& [k, v] : file.metadata) std::printf("metadata %s: %s\n", k.c_str(), v.c_str());
-  const auto layers = find_recurrent_layers(file);
-  for (const auto& l : layers) print_layer(l, path, file.tensors.size());
-  if (!layers.empty())
-    std::printf("not in the weights, so set them as the model had them: batch_first, dropout (training only)\n");
   const std::string stem = path.substr(0, path.size() - std::string(".safetensors").size());
-  if (std::filesystem::exists(checkpoint_files(stem).sidecar))
+  const bool checkpoint = std::filesystem::exists(checkpoint_files(stem).sidecar);
+  const auto layers = find_recurrent_layers(file);
+  for (const auto& l : layers) print_layer(l, path, file.tensors.size(), checkpoint);
+  if (!layers.empty() && !checkpoint)
+    std::printf("not in the weights, so set them as the model had them: batch_first, dropout (training only)\n");
+  if (checkpoint)
     std::printf("this is the weights file of the checkpoint %s: `birnn info %s` shows its model and training config\n",
                 stem.c_str(), stem.c_str());
   return 0;

@@ -1,6 +1,8 @@
 # birnn info FILE.safetensors on PyTorch state_dicts (the committed oracle files, written from torch.nn
 # modules): it names the layer and the C++ options that load it; a missing or broken file is a clean error.
-# Invoked by CTest with -DBIRNN=<birnn> -DSTATE_DICTS=<tests/reference/state_dicts> -DWORK=<scratch folder>.
+# The weights file of a birnn checkpoint points at the checkpoint instead.
+# Invoked by CTest with -DBIRNN=<birnn> -DSTATE_DICTS=<tests/reference/state_dicts> -DSAMPLE=<a CoNLL file>
+# -DWORK=<scratch folder>.
 include(${CMAKE_CURRENT_LIST_DIR}/cli_checks.cmake)
 
 run_ok(info ${STATE_DICTS}/lstm_bi_l2_proj1_len_h0_030.safetensors)
@@ -21,3 +23,11 @@ file(MAKE_DIRECTORY ${WORK})
 file(WRITE ${WORK}/not_really.safetensors "hello")
 expect_failure("not_really.safetensors" info ${WORK}/not_really.safetensors)
 expect_failure("no_such.safetensors" info ${WORK}/no_such.safetensors)
+
+file(REMOVE_RECURSE ${WORK}/run)
+run_ok(train pos --data ${SAMPLE} --epochs 1 --hidden 4 --embedding 4 --threads 1 --out ${WORK}/run)
+run_ok(info ${WORK}/run/best.safetensors)
+if(NOT out MATCHES "recurrent layer under \"lstm\\.\": LSTM\\(LSTMOptions\\([0-9]+, 4\\)\\.bidirectional\\(true\\)\\)\n"
+   OR NOT out MATCHES "weights file of the checkpoint [^\n]*/run/best: `birnn info [^\n]*/run/best`" OR out MATCHES "load it")
+  message(FATAL_ERROR "birnn info on a checkpoint's weights file: expected its layer and a pointer to the checkpoint, got:\n${out}")
+endif()
