@@ -23,10 +23,6 @@ void print_tensors(const std::map<std::string, Tensor>& tensors) {
   std::printf("  total %lld\n", static_cast<long long>(total));
 }
 
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 // One line per recurrent layer found, with what the weights cannot tell, and how to load it (unless the file is a
 // birnn checkpoint's, which load_model reads whole).
 void print_layer(const RecurrentLayerInfo& l, const std::string& path, std::size_t tensors_in_file, bool checkpoint) {
@@ -81,7 +77,7 @@ int cmd_info(const std::vector<std::string>& argv) {
     return args.flag("help") ? 0 : 2;
   }
   const std::string path = args.positional()[0];
-  if (ends_with(path, ".safetensors")) return info_of_safetensors_file(path);
+  if (path.ends_with(".safetensors")) return info_of_safetensors_file(path);
   const CheckpointInfo info = read_checkpoint_info(path);
   const NamedTensors weights = load_safetensors(checkpoint_files(path).weights);
   std::printf("model type: %s\nconfig: %s\nsteps: %lld, epochs: %lld\n", info.model_type.c_str(),

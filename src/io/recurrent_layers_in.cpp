@@ -3,6 +3,8 @@
 #include <optional>
 #include <string_view>
 
+#include "io/gru_form.hpp"
+
 namespace birnn {
 namespace {
 
@@ -86,7 +88,7 @@ std::vector<RecurrentLayerInfo> find_recurrent_layers(const std::map<std::string
 
 std::vector<RecurrentLayerInfo> find_recurrent_layers(const NamedTensors& file) {
   auto found = find_recurrent_layers(file.tensors);
-  const auto form = file.metadata.find("birnn.gru_form");  // the note save() writes (src/io/state_dict.cpp)
+  const auto form = file.metadata.find(io::kGruFormKey);  // the note save() writes
   for (auto& l : found) {
     if (l.cell != "GRU" || form == file.metadata.end()) continue;
     l.form_known = true;

@@ -3,6 +3,7 @@
 
 #include "birnn/rnn.hpp"
 #include "birnn/serialize.hpp"
+#include "io/gru_form.hpp"
 #include "io/safetensors.hpp"
 
 namespace birnn {
@@ -89,7 +90,7 @@ void save_safetensors(const std::string& path, const std::map<std::string, Tenso
 }
 
 namespace {
-const char* kGruForm = "birnn.gru_form";
+const char* const kGruForm = io::kGruFormKey;
 }
 
 void save(const Module& module, const std::string& path, const std::map<std::string, std::string>& metadata) {

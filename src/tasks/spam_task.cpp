@@ -64,10 +64,6 @@ void fill_defaults(TrainConfig& c) {
   check_knobs("spam", c);
 }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 struct Encoded {
   std::vector<std::vector<std::int64_t>> ids;
   std::vector<float> labels;  // 1 = spam
@@ -230,7 +226,7 @@ class SpamTask : public Task {
     } else {
       source_ = config_.data;
       const auto opts = data::ReadOptions().max_text_bytes(kMaxTextBytes);
-      auto all = ends_with(config_.data, ".jsonl") ? data::read_jsonl_labeled(config_.data, opts) : data::read_tsv_labeled(config_.data, opts);
+      auto all = config_.data.ends_with(".jsonl") ? data::read_jsonl_labeled(config_.data, opts) : data::read_tsv_labeled(config_.data, opts);
       total_ = static_cast<std::int64_t>(all.size());
       if (whole_file_) {
         test_raw_ = std::move(all);
