@@ -23,24 +23,16 @@ import torch
 _DTYPE_NAMES = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64"}
 
 
-def save_state_dict(state_dict, path, metadata=None, keep_dtype=False):
-    """Writes the tensors of state_dict (name -> tensor) to path in the safetensors format, atomically (a temp
-    file renamed over path). Floating tensors become float32 unless keep_dtype (float64 stays float64 then);
-    integer tensors int64. Returns the names written; other entries (non-tensors, bool) raise ValueError."""
-    meta = {"format": "pt", **{str(k): str(v) for k, v in (metadata or {}).items()}}
-    header, blobs, offset = {"__metadata__": meta}, [], 0
-    for name in sorted(state_dict):
-        t = state_dict[name]
-        if not isinstance(t, torch.Tensor):
-            raise ValueError("%s is a %s, not a tensor" % (name, type(t).__name__))
-        t = t.detach().cpu()
-        if t.is_floating_point():
-            t = t.to(torch.float64 if keep_dtype and t.dtype == torch.float64 else torch.float32)
-        elif t.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8):
-            t = t.to(torch.int64)
-        else:
-            raise ValueError("%s has dtype %s, which birnn does not read" % (name, t.dtype))
-        blob = t.contiguous().numpy().tobytes()  # little-endian on every CPU birnn runs on
+def write_safetensors(path, tensors, metadata=None):
+    """Writes tensors, a list of (name, tensor) in file order, exactly as they are (float32, float64 or int64), to
+    path in the safetensors format, atomically (a temp file renamed over path). metadata: dict, values made str.
+    The PyTorch fixture scripts (tests/reference/) write through this too, so it must stay byte for byte stable."""
+    header, blobs, offset = {"__metadata__": {str(k): str(v) for k, v in (metadata or {}).items()}}, [], 0
+    for name, t in tensors:
+        t = t.detach().contiguous().cpu()
+        if t.dtype not in _DTYPE_NAMES:
+            raise ValueError("%s has dtype %s; safetensors for birnn hold float32, float64 or int64" % (name, t.dtype))
+        blob = t.numpy().tobytes()  # little-endian on every CPU birnn runs on
         header[name] = {"dtype": _DTYPE_NAMES[t.dtype], "shape": list(t.shape),
                         "data_offsets": [offset, offset + len(blob)]}
         offset += len(blob)
@@ -54,7 +46,26 @@ def save_state_dict(state_dict, path, metadata=None, keep_dtype=False):
         for blob in blobs:
             f.write(blob)
     os.replace(tmp, path)
-    return sorted(state_dict)
+
+
+def save_state_dict(state_dict, path, metadata=None, keep_dtype=False):
+    """Writes the tensors of state_dict (name -> tensor) to path, sorted by name, with metadata format=pt.
+    Floating tensors become float32 unless keep_dtype (float64 stays float64 then); integer tensors int64.
+    Returns the names written; other entries (non-tensors, bool) raise ValueError."""
+    tensors = []
+    for name in sorted(state_dict):
+        t = state_dict[name]
+        if not isinstance(t, torch.Tensor):
+            raise ValueError("%s is a %s, not a tensor" % (name, type(t).__name__))
+        if t.is_floating_point():
+            t = t.to(torch.float64 if keep_dtype and t.dtype == torch.float64 else torch.float32)
+        elif t.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8):
+            t = t.to(torch.int64)
+        else:
+            raise ValueError("%s has dtype %s, which birnn does not read" % (name, t.dtype))
+        tensors.append((name, t))
+    write_safetensors(path, tensors, {"format": "pt", **(metadata or {})})
+    return [name for name, _ in tensors]
 
 
 def state_dict_of(obj, source):

@@ -40,42 +40,13 @@ torch.use_deterministic_algorithms(True)
 
 
 # --------------------------------------------------------------------------------------------
-# safetensors writer / reader (plain struct + json)
+# safetensors writer (the converter's, tools/pytorch_to_safetensors.py) and an independent reader
 # --------------------------------------------------------------------------------------------
 
-_DTYPES = {
-    torch.float64: ("F64", "d", 8),
-    torch.float32: ("F32", "f", 4),
-    torch.int64: ("I64", "q", 8),
-}
-_DTYPE_BY_NAME = {v[0]: (v[1], v[2]) for v in _DTYPES.values()}
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+from pytorch_to_safetensors import write_safetensors  # noqa: E402,F401  (the fixture scripts import it from here)
 
-
-def write_safetensors(path, tensors, metadata):
-    """tensors: list of (name, tensor) in file order. metadata: dict str -> str."""
-    header = {"__metadata__": {str(k): str(v) for k, v in metadata.items()}}
-    blobs = []
-    offset = 0
-    for name, t in tensors:
-        t = t.detach().contiguous().cpu()
-        dtype_name, fmt, size = _DTYPES[t.dtype]
-        values = t.reshape(-1).tolist()
-        blob = struct.pack("<%d%s" % (len(values), fmt), *values)
-        assert len(blob) == len(values) * size
-        header[name] = {"dtype": dtype_name, "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(blob)]}
-        offset += len(blob)
-        blobs.append(blob)
-    hjson = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    pad = (-(8 + len(hjson))) % 8
-    hjson += b" " * pad
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(hjson)))
-        f.write(hjson)
-        for blob in blobs:
-            f.write(blob)
-    os.replace(tmp, path)
+_DTYPE_BY_NAME = {"F64": ("d", 8), "F32": ("f", 4), "I64": ("q", 8)}
 
 
 def read_safetensors(path):
