@@ -254,7 +254,7 @@ class BirthsTask : public Task {
     if (c.batch == 0) c.batch = 64;
     if (c.epochs == 0) c.epochs = 30;
     if (c.max_length == 0) c.max_length = kDefaultWindow;
-    check_knobs("births", c, /*uses_embedding=*/false);
+    c.check_ranges("births");
     // Checked here, before any training: the seasonal-naive baseline of every evaluation repeats the
     // window's last week, so a shorter window would fail only after the first epoch.
     if (c.max_length < kSeason)

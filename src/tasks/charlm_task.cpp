@@ -248,7 +248,7 @@ class CharLmTask : public Task {
     if (c.lr_decay <= 0) c.lr_decay = 0.5;
     if (c.lr_decay_after < 0) c.lr_decay_after = 15;
     if (c.max_length == 0) c.max_length = 64;
-    check_knobs("charlm", c);
+    c.check_ranges("charlm");
     return c;
   }
 

@@ -75,7 +75,7 @@ void fill_defaults(TrainConfig& c) {
   if (c.lr_decay <= 0) c.lr_decay = 0.5;
   if (c.lr_decay_after < 0) c.lr_decay_after = 8;
   if (c.max_length == 0) c.max_length = kDefaultMaxLength;
-  check_knobs("pos", c);
+  c.check_ranges("pos");
 }
 
 std::string normalize_word(const std::string& w) {

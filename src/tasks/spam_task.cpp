@@ -61,7 +61,7 @@ void fill_defaults(TrainConfig& c) {
   if (c.batch == 0) c.batch = 32;
   if (c.epochs == 0) c.epochs = 6;
   if (c.max_length == 0) c.max_length = kDefaultMaxTokens;
-  check_knobs("spam", c);
+  c.check_ranges("spam");
 }
 
 struct Encoded {

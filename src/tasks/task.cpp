@@ -70,19 +70,34 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
 }
 
 namespace {
-// An integer field: its "task default" value, or one in [lo, hi] (the ranges of the train flags).
-void check_field(const std::string& what, const char* name, std::int64_t v, std::int64_t unset, std::int64_t lo, std::int64_t hi) {
+// The flag that sets a field: "max_length" -> "--max-length" (bidirectional: --bidirectional / --unidirectional).
+std::string flag_of(const char* field) {
+  std::string f = std::string("--") + field;
+  for (char& ch : f)
+    if (ch == '_') ch = '-';
+  return f;
+}
+// "WHAT: field 'NAME' (--FLAG) must be in RANGE[ or UNSET (the task's default)], got V", one format for
+// integer and real fields.
+[[noreturn]] void out_of_range(const std::string& what, const char* name, const std::string& range, bool unset_in_range,
+                               const std::string& unset, const std::string& got) {
+  throw OptionError(what + ": field '" + name + "' (" + flag_of(name) + ") must be in " + range +
+                    (unset_in_range ? "" : " or " + unset + " (the task's default)") + ", got " + got);
+}
+void check_field(const std::string& what, const char* name, std::int64_t v, std::int64_t unset, std::int64_t lo,
+                 std::int64_t hi) {
   if (v == unset || (v >= lo && v <= hi)) return;
-  const std::string range = std::to_string(lo) + ".." + std::to_string(hi);
-  throw OptionError(what + ": field '" + name + "' must be " +
-                    (unset >= lo && unset <= hi ? "in " + range : std::to_string(unset) + " (the task's default) or in " + range) +
-                    ", got " + std::to_string(v));
+  out_of_range(what, name, std::to_string(lo) + ".." + std::to_string(hi), unset >= lo && unset <= hi,
+               std::to_string(unset), std::to_string(v));
 }
 void check_field(const std::string& what, const char* name, double v, double unset, double lo, double hi) {
   if (v == unset || (v >= lo && v <= hi)) return;
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "must be %g (the task's default) or in [%g, %g], got %g", unset, lo, hi, v);
-  throw OptionError(what + ": field '" + name + "' " + buf);
+  const auto g = [](double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", x);
+    return std::string(buf);
+  };
+  out_of_range(what, name, "[" + g(lo) + ", " + g(hi) + "]", unset >= lo && unset <= hi, g(unset), g(v));
 }
 }  // namespace
 

@@ -1,5 +1,5 @@
-// What every task does alike with its input: range checks of the knobs after the defaults are filled in,
-// the refusal of an empty split, and the choice of what `birnn eval CKPT --data FILE` scores.
+// What every task does alike with its input: the refusal of an empty split, and the choice of what
+// `birnn eval CKPT --data FILE` scores. (The knobs' ranges: TrainConfig::check_ranges, task.hpp.)
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -14,35 +14,6 @@
 #include "birnn/tasks/task.hpp"
 
 namespace birnn::tasks {
-
-// ---- knobs ----
-// A config reaches a task from CLI flags, a --config file or a checkpoint's sidecar, so each task checks
-// its knobs itself (fill_defaults/with_defaults, in prepare and prepare_for): a value out of range is an
-// OptionError naming the field, never a failure deep in a model or a vector (a negative max_length once
-// ended in "internal error: vector::_M_default_append").
-
-using namespace limits;  // the bounds of the CLI flags, which a config file or a checkpoint may bypass
-
-/// OptionError "TASK: FIELD (--FLAG) must be between LO and HI, got V" unless lo <= v <= hi.
-inline void check_knob(const std::string& task, const char* field, const char* flag, std::int64_t v, std::int64_t lo,
-                       std::int64_t hi) {
-  if (v < lo || v > hi)
-    throw OptionError(task + ": " + field + " (" + flag + ") must be between " + std::to_string(lo) + " and " +
-                      std::to_string(hi) + ", got " + std::to_string(v));
-}
-
-/// The integer knobs of c, after the task filled in its defaults. uses_embedding: whether the task's model
-/// has a token embedding (births reads numbers and ignores embedding).
-inline void check_knobs(const std::string& task, const TrainConfig& c, bool uses_embedding = true) {
-  check_knob(task, "layers", "--layers", c.layers, 1, kMaxLayers);
-  check_knob(task, "hidden", "--hidden", c.hidden, 1, kMaxWidth);
-  if (uses_embedding) check_knob(task, "embedding", "--embedding", c.embedding, 1, kMaxWidth);
-  check_knob(task, "batch", "--batch", c.batch, 1, kMaxBatch);
-  check_knob(task, "epochs", "--epochs", c.epochs, 1, kMaxEpochs);
-  check_knob(task, "max_length", "--max-length", c.max_length, 1, kMaxLength);
-  if (c.limit < 0)
-    throw OptionError(task + ": limit (--limit) must be >= 0 (0 = all examples), got " + std::to_string(c.limit));
-}
 
 // ---- splits ----
 

@@ -201,7 +201,7 @@ TEST(TaskBirths, EvalOnAnotherFileScoresEveryWindow) {
 }
 
 TEST(TaskBirths, KnobsOutOfRangeAreOptionErrorsNamingTheField) {
-  birnn::testing::expect_knob_errors("births", [] { return small_config(); }, /*uses_embedding=*/false);
+  birnn::testing::expect_knob_errors("births", [] { return small_config(); });
 }
 
 TEST(TaskBirths, PredictBoundsItsLines) {

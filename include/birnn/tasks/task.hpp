@@ -59,8 +59,10 @@ struct TrainConfig {
 
   std::string to_json() const;
   static TrainConfig from_json(const std::string& text);  ///< OptionError naming a bad field
-  /// OptionError("<what>: field ...") unless every field is its "task default" value or within the range the
-  /// train flags accept (layers 1..16, hidden 1..8192, lr [1e-8, 10], ...). from_json calls it.
+  /// OptionError("<what>: field 'layers' (--layers) must be in 1..16 ..., got 20") unless every field is its
+  /// "task default" value or within the range the train flags accept (layers 1..16, hidden 1..8192,
+  /// lr [1e-8, 10], ...). The one range check of the knobs: from_json calls it (a --config file, a checkpoint's
+  /// sidecar), and each task again after filling in its defaults (a config built in C++ bypasses both).
   void check_ranges(const std::string& what) const;
 };
 
