@@ -1,14 +1,14 @@
 // charlm: a character language model (models/char_language_model.hpp) on Moby Dick.
 //
 // Data: data::load_moby_dick: chapters 1..135, chapter n held out when n % 10 == 0 (13 chapters, the test
-// split); dev = every 20th training chapter (the 20th, 40th, ... in chapter order: 21, 43, 65, 87, 109,
-// 131), not trained on. With --data FILE: a UTF-8 plain text file (data::read_plain_text) cut into
+// split); dev = every 20th training chapter (the 20th, 40th, ... in chapter order: 22, 44, 66, 88, 111,
+// 133), not trained on. With --data FILE: a UTF-8 plain text file (data::read_plain_text) cut into
 // paragraphs at blank lines (one or more empty lines); every 10th paragraph is test, every 20th of the
 // rest dev, and the file needs at least 20 paragraphs. --limit N keeps the first N training chapters
 // (paragraphs). `birnn eval CKPT --data FILE` with a file other than the one the model was trained on
 // scores all of FILE as `test` (any number of paragraphs; no dev split then). Each part's pieces are
-// joined in order with "\n\n" (a chapter's text is its paragraphs, one per line, without its
-// "CHAPTER n. Title" line).
+// joined in order with "\n\n" (a chapter's text is its paragraphs separated by blank lines, ending in a
+// newline, without its "CHAPTER n. Title" line; so two blank lines separate chapters).
 // Vocabulary ("chars" in the checkpoint): the characters (code points) of the training text; <pad> = 0,
 // <unk> = 1 stands for characters seen only in dev/test or in a prompt.
 //
