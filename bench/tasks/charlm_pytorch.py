@@ -112,9 +112,10 @@ def main():
             g["lr"] = 2e-3 * args.lr_decay ** max(0, epoch + 1 - args.lr_decay_after)
         offset = partial["offset"] if partial else random.randrange(T)
         s = streams(tr, offset, B, length)
-        state, done, wall0, cpu0 = None, 0, 0.0, 0.0
+        state, done, wall0, cpu0, loss_sum, summed = None, 0, 0.0, 0.0, 0.0, 0
         if partial:  # the saved generators already stand where the interrupted epoch left them
             state, done, wall0, cpu0 = partial["state"], partial["done"], partial["wall"], partial["cpu"]
+            loss_sum, summed = partial.get("loss_sum", 0.0), partial.get("summed", 0)  # older checkpoints: none
             partial = None
         t0, c0 = time.perf_counter() - wall0, time.process_time() - cpu0
         for k in range(done * T, length, T):
@@ -127,13 +128,13 @@ def main():
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
-            done += 1
+            loss_sum, summed, done = loss_sum + loss.item(), summed + 1, done + 1
             if args.max_batches and done >= args.max_batches:
                 break
             if args.save_every and done % args.save_every == 0 and k + T < length:
                 torch_checkpoint.save(args.checkpoint, model, opt, {
                     "epoch": epoch, "best": best, "best_state": best_state, "times": times,
-                    "partial": {"offset": offset, "done": done, "state": state,
+                    "partial": {"offset": offset, "done": done, "state": state, "loss_sum": loss_sum, "summed": summed,
                                 "wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}})
         scale = ((length + T - 1) // T) / done  # 1 unless --max-batches cut the epoch short
         times.append((time.perf_counter() - t0) * scale)
@@ -142,7 +143,7 @@ def main():
         if best is None or d < best:
             best, best_state = d, {k: v.clone() for k, v in model.state_dict().items()}
         print(f"epoch {epoch + 1} {times[-1]:.1f}s/epoch{' (extrapolated from %d batches)' % done if args.max_batches else ''} "
-              f"train loss {loss.item():.4f} dev bits_per_char {d:.4f}  [epoch {cpu_train:.1f} s CPU training"
+              f"train loss {loss_sum / summed:.4f} dev bits_per_char {d:.4f}  [epoch {cpu_train:.1f} s CPU training"
               f"{' (extrapolated)' if args.max_batches else ''}]", flush=True)
         torch_checkpoint.save(args.checkpoint, model, opt,
                               {"epoch": epoch + 1, "best": best, "best_state": best_state, "times": times})
