@@ -1,6 +1,7 @@
 // birnn info CHECKPOINT: what a checkpoint holds: model type and configuration, parameters per tensor,
 // vocabularies, training counters and notes. birnn info FILE.safetensors: any safetensors file (a PyTorch
 // state_dict, say): its tensors and metadata, and the recurrent layers it holds with the C++ that loads them.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -26,6 +27,12 @@ void print_tensors(const std::map<std::string, Tensor>& tensors) {
 // One line per recurrent layer found, with what the weights cannot tell, and how to load it (unless the file is a
 // birnn checkpoint's, which load_model reads whole).
 void print_layer(const RecurrentLayerInfo& l, const std::string& path, std::size_t tensors_in_file, bool checkpoint) {
+  if (!l.loads()) {
+    const std::string where = l.prefix.empty() ? "" : " under \"" + l.prefix + "\"";
+    const std::string what = l.cell.empty() ? "recurrent layer" : l.cell;
+    std::printf("an incomplete %s%s, which birnn::load refuses: %s\n", what.c_str(), where.c_str(), l.problem.c_str());
+    return;
+  }
   if (l.prefix.empty())
     std::printf("recurrent layer: %s", l.options_code().c_str());
   else
@@ -55,7 +62,7 @@ int info_of_safetensors_file(const std::string& path) {
   const bool checkpoint = std::filesystem::exists(checkpoint_files(stem).sidecar);
   const auto layers = find_recurrent_layers(file);
   for (const auto& l : layers) print_layer(l, path, file.tensors.size(), checkpoint);
-  if (!layers.empty() && !checkpoint)
+  if (std::any_of(layers.begin(), layers.end(), [](const auto& l) { return l.loads(); }) && !checkpoint)
     std::printf("not in the weights, so set them as the model had them: batch_first, dropout (training only)\n");
   if (checkpoint)
     std::printf("this is the weights file of the checkpoint %s: `birnn info %s` shows its model and training config\n",

@@ -19,6 +19,12 @@ struct RecurrentLayerInfo {
   bool bias = false, bidirectional = false;
   bool reset_after = true;  ///< GRU form: false only when the file's metadata says reset_before (birnn wrote it)
   bool form_known = false;  ///< GRU: the file's metadata named the form (else reset_after is PyTorch's, assumed)
+  /// Empty when the set loads: every tensor there with the shape the sizes imply, and no other tensor under the
+  /// prefix named like one of the layer's. Else the first fault, e.g. "bias_hh_l1: missing",
+  /// "weight_ih_l1: shape (12, 5), expected (12, 6)" or "weight_ih_l3: not a tensor of the layer ..." (a gap
+  /// in the numbering); the sizes above are then what could be read, possibly none.
+  std::string problem;
+  bool loads() const { return problem.empty(); }
   /// The tensors the layer has (a file holding more needs load(..., strict = false) or a prefix).
   std::int64_t tensor_count() const;
   /// The C++ that builds a matching layer, e.g. "LSTM(LSTMOptions(64, 256).num_layers(2).bidirectional(true))".
@@ -27,10 +33,9 @@ struct RecurrentLayerInfo {
   std::string options_code() const;
 };
 
-/// Every recurrent layer in `state_dict` (keyed by PyTorch names), found by its weight_ih_l0 and checked for
-/// the complete set of tensors with consistent shapes; a set that does not fit is not listed. In the name order
-/// of their weight_ih_l0. Layers after a gap in the numbering (l0, l2) or stray tensors under the prefix are
-/// not checked: such a file loads with load(..., strict = false) only.
+/// Every recurrent layer in `state_dict` (keyed by PyTorch names), found by a tensor named PREFIX + weight_ih_l0
+/// (PREFIX empty or ending in '.'), in name order, and checked for the complete set of tensors with consistent
+/// shapes: a set that does not fit is listed with its `problem` (check loads()).
 std::vector<RecurrentLayerInfo> find_recurrent_layers(const std::map<std::string, Tensor>& state_dict);
 /// The same for a loaded file, whose metadata may name the GRU form ("birnn.gru_form", written by birnn::save):
 /// without it a GRU is PyTorch's reset_after form.

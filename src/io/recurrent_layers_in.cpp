@@ -1,6 +1,8 @@
 #include "birnn/recurrent_layers_in.hpp"
 
 #include <optional>
+#include <set>
+#include <utility>
 #include <string_view>
 
 #include "io/gru_form.hpp"
@@ -9,52 +11,100 @@ namespace birnn {
 namespace {
 
 constexpr std::string_view kFirst = "weight_ih_l0";
+constexpr std::int64_t kMaxLayers = 1000;  // far more than any trained RNN; bounds the work on a hostile file
 
-// The layer under prefix, if its tensors are all there with PyTorch's shapes.
+// The layer index k of a recurrent layer's parameter name (without the prefix), e.g. 2 for "bias_hh_l2_reverse";
+// nothing for any other name.
+std::optional<std::int64_t> layer_index_of(std::string_view name) {
+  for (std::string_view stem : {"weight_ih_l", "weight_hh_l", "weight_hr_l", "bias_ih_l", "bias_hh_l"}) {
+    if (!name.starts_with(stem)) continue;
+    std::string_view digits = name.substr(stem.size());
+    if (digits.ends_with("_reverse")) digits.remove_suffix(std::string_view("_reverse").size());
+    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+      return std::nullopt;
+    return std::stoll(std::string(digits));
+  }
+  return std::nullopt;
+}
+
+// The layer under prefix, read from weight_ih_l0, weight_hh_l0 (and weight_hr_l0), then checked: every tensor
+// of every layer and direction with the shapes those sizes imply, and no other parameter-named tensor under
+// the prefix. The first fault goes to r.problem.
 //   weight_ih_l{k}{sfx}: (G*H, I or D*P_or_H)   weight_hh_l{k}{sfx}: (G*H, P or H)
 //   bias_*_l{k}{sfx}: (G*H)                     weight_hr_l{k}{sfx}: (P, H), LSTM with proj_size only
-std::optional<RecurrentLayerInfo> read_layer(const std::map<std::string, Tensor>& sd, const std::string& prefix) {
+RecurrentLayerInfo read_layer(const std::map<std::string, Tensor>& sd, const std::string& prefix) {
   auto shape_of = [&](const std::string& name) -> const Shape* {
     auto it = sd.find(prefix + name);
     return it == sd.end() ? nullptr : &it->second.shape();
   };
-  const Shape* w_ih = shape_of(std::string(kFirst));
-  const Shape* w_hh = shape_of("weight_hh_l0");
-  if (!w_ih || !w_hh || w_ih->size() != 2 || w_hh->size() != 2) return std::nullopt;
   RecurrentLayerInfo r;
   r.prefix = prefix;
+  auto fail = [&r](std::string why) {
+    r.problem = std::move(why);
+    return r;
+  };
+  const Shape* w_ih = shape_of(std::string(kFirst));
+  const Shape* w_hh = shape_of("weight_hh_l0");
+  const Shape* w_hr = shape_of("weight_hr_l0");
+  if (!w_ih || !w_hh) return fail(w_ih ? "weight_hh_l0: missing" : "weight_ih_l0: missing");
+  for (const auto& [name, s] : {std::pair{"weight_ih_l0", w_ih}, {"weight_hh_l0", w_hh}, {"weight_hr_l0", w_hr}})
+    if (s && s->size() != 2) return fail(std::string(name) + ": shape " + shape_str(*s) + ", not a matrix");
   r.input_size = (*w_ih)[1];
-  if (const Shape* w_hr = shape_of("weight_hr_l0")) {
-    if (w_hr->size() != 2) return std::nullopt;
-    r.proj_size = (*w_hr)[0];
-    r.hidden_size = (*w_hr)[1];
-  } else {
-    r.hidden_size = (*w_hh)[1];
-  }
-  if (r.hidden_size <= 0 || (*w_ih)[0] % r.hidden_size != 0) return std::nullopt;
+  r.proj_size = w_hr ? (*w_hr)[0] : 0;
+  r.hidden_size = w_hr ? (*w_hr)[1] : (*w_hh)[1];
+  const std::string units = std::to_string(r.hidden_size) + " units";
+  if (r.hidden_size <= 0 || (*w_ih)[0] % r.hidden_size != 0)
+    return fail("weight_ih_l0: shape " + shape_str(*w_ih) + ", no whole number of gates of " + units);
   const std::int64_t gates = (*w_ih)[0] / r.hidden_size;
   r.cell = gates == 4 ? "LSTM" : gates == 3 ? "GRU" : gates == 1 ? "RNN" : "";
-  if (r.cell.empty() || (r.proj_size > 0 && r.cell != "LSTM")) return std::nullopt;
-  r.bias = shape_of("bias_ih_l0") != nullptr;
-  r.bidirectional = shape_of("weight_ih_l0_reverse") != nullptr;
-  while (shape_of("weight_ih_l" + std::to_string(r.num_layers))) ++r.num_layers;
+  if (r.cell.empty())
+    return fail("weight_ih_l0: shape " + shape_str(*w_ih) + ", " + std::to_string(gates) + " gates of " + units +
+                " (an LSTM has 4, a GRU 3, an RNN 1)");
+  if (r.proj_size > 0 && r.cell != "LSTM") return fail("weight_hr_l0: a projection, which only LSTM has");
+  // Layers, directions and biases from every parameter name under the prefix, so that a gap in the numbering
+  // or a lone bias is reported as the tensor missing, not as a smaller layer.
+  std::string_view deepest;
+  for (auto it = sd.lower_bound(prefix); it != sd.end() && it->first.starts_with(prefix); ++it) {
+    const std::string_view name = std::string_view(it->first).substr(prefix.size());
+    const auto layer = layer_index_of(name);
+    if (!layer) continue;
+    if (*layer + 1 > r.num_layers) r.num_layers = *layer + 1, deepest = name;
+    r.bias = r.bias || name.starts_with("bias_");
+    r.bidirectional = r.bidirectional || name.ends_with("_reverse");
+  }
+  if (r.num_layers > kMaxLayers)  // a name like weight_ih_l99999 would otherwise make this list 10^5 layers
+    return fail(std::string(deepest) + ": more layers than the " + std::to_string(kMaxLayers) + " birnn reads");
 
-  // Every tensor of every layer and direction, with the shapes those sizes imply, and nothing missing.
   const std::int64_t rows = gates * r.hidden_size, out = r.proj_size > 0 ? r.proj_size : r.hidden_size;
   const std::int64_t dirs = r.bidirectional ? 2 : 1;
+  std::set<std::string> expected;
+  std::string fault;
+  auto want = [&](const std::string& name, const Shape& shape) {
+    expected.insert(name);
+    const Shape* s = shape_of(name);
+    if (!fault.empty()) return;
+    if (!s) fault = name + ": missing";
+    else if (*s != shape) fault = name + ": shape " + shape_str(*s) + ", expected " + shape_str(shape);
+  };
   for (std::int64_t k = 0; k < r.num_layers; ++k)
     for (const std::string& sfx : {std::string(), std::string("_reverse")}) {
       if (!sfx.empty() && !r.bidirectional) continue;
       const std::string l = "_l" + std::to_string(k) + sfx;
-      auto is = [&](const std::string& name, const Shape& want) {
-        const Shape* s = shape_of(name + l);
-        return s && *s == want;
-      };
-      if (!is("weight_ih", {rows, k == 0 ? r.input_size : dirs * out}) || !is("weight_hh", {rows, out}))
-        return std::nullopt;
-      if (r.bias && (!is("bias_ih", {rows}) || !is("bias_hh", {rows}))) return std::nullopt;
-      if (r.proj_size > 0 && !is("weight_hr", {r.proj_size, r.hidden_size})) return std::nullopt;
+      want("weight_ih" + l, {rows, k == 0 ? r.input_size : dirs * out});
+      want("weight_hh" + l, {rows, out});
+      if (r.bias) want("bias_ih" + l, {rows}), want("bias_hh" + l, {rows});
+      if (r.proj_size > 0) want("weight_hr" + l, {r.proj_size, r.hidden_size});
     }
+  if (!fault.empty()) return fail(fault);
+  // A tensor named like one of the layer's that the sizes above do not account for: a gap in the numbering
+  // (l0, l2), a _reverse of a unidirectional layer, a bias of a bias-free one. load() would refuse it.
+  for (auto it = sd.lower_bound(prefix); it != sd.end() && it->first.starts_with(prefix); ++it) {
+    const std::string name = it->first.substr(prefix.size());
+    if (layer_index_of(name) && !expected.count(name))
+      return fail(name + ": not a tensor of the layer the others describe (" + std::to_string(r.num_layers) +
+                  (r.num_layers == 1 ? " layer" : " layers") + (r.bidirectional ? ", bidirectional" : "") +
+                  (r.bias ? "" : ", no bias") + (r.proj_size > 0 ? ", projected" : "") + ")");
+  }
   return r;
 }
 
@@ -81,7 +131,7 @@ std::vector<RecurrentLayerInfo> find_recurrent_layers(const std::map<std::string
     if (!std::string_view(name).ends_with(kFirst)) continue;
     const std::string prefix = name.substr(0, name.size() - kFirst.size());
     if (!prefix.empty() && prefix.back() != '.') continue;  // e.g. "my_weight_ih_l0" is not a layer's
-    if (auto r = read_layer(state_dict, prefix)) found.push_back(*r);
+    found.push_back(read_layer(state_dict, prefix));
   }
   return found;
 }

@@ -62,22 +62,65 @@ TEST(RecurrentLayersIn, FindsLayersInsideAModelByTheirPrefix) {
   EXPECT_EQ(found[1].options_code(), "LSTM(LSTMOptions(8, 16).num_layers(2))");
 }
 
-TEST(RecurrentLayersIn, SkipsIncompleteOrInconsistentSets) {
+// A set that does not load is listed with its first fault, naming the tensor: what `birnn info` prints.
+TEST(RecurrentLayersIn, NamesTheFaultOfAnIncompleteOrInconsistentSet) {
   const auto full = LSTM(LSTMOptions(5, 3).num_layers(2).bidirectional(true)).state_dict();
   ASSERT_EQ(find_recurrent_layers(full).size(), 1u);
-  for (const char* missing : {"weight_hh_l1_reverse", "bias_hh_l0", "weight_hh_l0"}) {
+  EXPECT_TRUE(find_recurrent_layers(full)[0].loads());
+  auto problem_of = [](const std::map<std::string, Tensor>& sd) {
+    const auto found = find_recurrent_layers(sd);
+    EXPECT_EQ(found.size(), 1u);
+    return found.empty() ? std::string("nothing found") : found[0].problem;
+  };
+  for (const char* missing : {"weight_hh_l1_reverse", "bias_hh_l0", "bias_ih_l1", "weight_hh_l0"}) {
     auto sd = full;
     sd.erase(missing);
-    EXPECT_TRUE(find_recurrent_layers(sd).empty()) << "without " << missing;
+    EXPECT_EQ(problem_of(sd), std::string(missing) + ": missing");
   }
   auto sd = full;
   sd["weight_ih_l1"] = Tensor::zeros({12, 5});  // layer 1 reads 2 * 3 features, not 5
-  EXPECT_TRUE(find_recurrent_layers(sd).empty());
+  EXPECT_EQ(problem_of(sd), "weight_ih_l1: shape (12, 5), expected (12, 6)");
   sd = full;
   sd["weight_ih_l0"] = Tensor::zeros({10, 5});  // 10 rows are no whole number of gates of 3 units
-  EXPECT_TRUE(find_recurrent_layers(sd).empty());
-  EXPECT_TRUE(
-      find_recurrent_layers({{"weight_ih_l0", Tensor::zeros({4})}, {"weight_hh_l0", Tensor::zeros({4, 1})}}).empty());
+  EXPECT_EQ(problem_of(sd), "weight_ih_l0: shape (10, 5), no whole number of gates of 3 units");
+  sd = full;
+  sd["weight_ih_l0"] = Tensor::zeros({6, 5});  // 2 gates: no cell has 2
+  EXPECT_NE(problem_of(sd).find("2 gates of 3 units"), std::string::npos);
+  EXPECT_EQ(problem_of({{"weight_ih_l0", Tensor::zeros({4})}, {"weight_hh_l0", Tensor::zeros({4, 1})}}),
+            "weight_ih_l0: shape (4,), not a matrix");
+  EXPECT_EQ(problem_of({{"weight_ih_l0", Tensor::zeros({4, 2})}}), "weight_hh_l0: missing");
+  const auto gru = GRU(GRUOptions(5, 3)).state_dict();
+  sd = gru;
+  sd["weight_hr_l0"] = Tensor::zeros({2, 3});
+  EXPECT_EQ(problem_of(sd), "weight_hr_l0: a projection, which only LSTM has");
+}
+
+// Layers after a gap in the numbering, or a tensor the other sizes do not account for, used to be read as a
+// smaller layer that then failed to load strictly; now the set names what is wrong.
+TEST(RecurrentLayersIn, AGapInTheNumberingOrAStrayTensorIsAFault) {
+  auto sd = with_prefix(LSTM(LSTMOptions(4, 3).num_layers(3)).state_dict(), "rnn.");
+  for (const char* gone : {"rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1"}) sd.erase(gone);
+  auto found = find_recurrent_layers(sd);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].prefix, "rnn.");
+  EXPECT_EQ(found[0].num_layers, 3);
+  EXPECT_EQ(found[0].problem, "weight_ih_l1: missing");
+
+  sd = GRU(GRUOptions(4, 3).num_layers(2)).state_dict();
+  sd["weight_hr_l1"] = Tensor::zeros({2, 3});  // a projection on layer 1 only
+  EXPECT_EQ(find_recurrent_layers(sd).at(0).problem,
+            "weight_hr_l1: not a tensor of the layer the others describe (2 layers)");
+
+  sd = RNN(RNNOptions(4, 3)).state_dict();
+  sd["weight_ih_l99999"] = Tensor::zeros({3, 3});  // bounded work on a hostile file
+  EXPECT_EQ(find_recurrent_layers(sd).at(0).problem, "weight_ih_l99999: more layers than the 1000 birnn reads");
+
+  sd = RNN(RNNOptions(4, 3)).state_dict();
+  sd["weight_ih_l0_extra"] = Tensor::zeros({3, 3});   // not a parameter name: other modules' business
+  sd["head.weight_ih_l1"] = Tensor::zeros({3, 3});    // another prefix
+  found = find_recurrent_layers(sd);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_TRUE(found[0].loads()) << found[0].problem;
 }
 
 // What find_recurrent_layers reads is what load() needs: the layer it describes loads the dict strictly.
