@@ -37,7 +37,7 @@ struct RecurrentLayerInfo {
 /// (PREFIX empty or ending in '.'), in name order, and checked for the complete set of tensors with consistent
 /// shapes: a set that does not fit is listed with its `problem` (check loads()).
 std::vector<RecurrentLayerInfo> find_recurrent_layers(const std::map<std::string, Tensor>& state_dict);
-/// The same for a loaded file, whose metadata may name the GRU form ("birnn.gru_form", written by birnn::save):
+/// The same for a loaded file, whose metadata may name a GRU's form ("birnn.gru_form[.PREFIX]", birnn::save):
 /// without it a GRU is PyTorch's reset_after form.
 std::vector<RecurrentLayerInfo> find_recurrent_layers(const NamedTensors& file);
 

@@ -21,9 +21,13 @@ NamedTensors load_safetensors(const std::string& path);
 void save_safetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 
-/// Writes module.state_dict() plus `metadata`.
+/// Writes module.state_dict() plus `metadata`, and the form of every GRU in the module (the two forms have the
+/// same weight shapes): "birnn.gru_form" for a bare GRU, "birnn.gru_form.PREFIX" for one inside a model
+/// ("birnn.gru_form.gru" -> "reset_before").
 void save(const Module& module, const std::string& path, const std::map<std::string, std::string>& metadata = {});
-/// load_state_dict(load_safetensors(path).tensors, strict); errors name the file.
+/// load_state_dict(load_safetensors(path).tensors, strict); errors name the file. A GRU whose form differs from
+/// the file's note is a StateDictError naming the option; without a note, a bare GRU's file and any file marked
+/// format=pt are PyTorch's reset_after form (a GRU inside a model in an older birnn file is not checked).
 NamedTensors load(Module& module, const std::string& path, bool strict = true);
 
 }  // namespace birnn

@@ -138,8 +138,8 @@ std::vector<RecurrentLayerInfo> find_recurrent_layers(const std::map<std::string
 
 std::vector<RecurrentLayerInfo> find_recurrent_layers(const NamedTensors& file) {
   auto found = find_recurrent_layers(file.tensors);
-  const auto form = file.metadata.find(io::kGruFormKey);  // the note save() writes
   for (auto& l : found) {
+    const auto form = file.metadata.find(io::gru_form_key(l.prefix));  // the note save() writes
     if (l.cell != "GRU" || form == file.metadata.end()) continue;
     l.form_known = true;
     l.reset_after = form->second != "reset_before";

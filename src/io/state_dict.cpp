@@ -90,35 +90,52 @@ void save_safetensors(const std::string& path, const std::map<std::string, Tenso
 }
 
 namespace {
-const char* const kGruForm = io::kGruFormKey;
+
+// The GRU form of module at prefix: "reset_after", "reset_before", or "" for a module that is no GRU.
+std::string gru_form_of(const Module& m) {
+  const auto* r = dynamic_cast<const RecurrentBase*>(&m);
+  if (!r) return "";
+  if (r->config().cell == CellKind::gru) return "reset_after";
+  if (r->config().cell == CellKind::gru_reset_before) return "reset_before";
+  return "";
 }
+
+// The two GRU forms share weight shapes, so only the file's note can tell them apart. Checked for every GRU in
+// the module: a note for its prefix must name its form. Without one, a bare GRU's file is PyTorch's (its GRU is
+// the reset_after form), and so is any file marked format=pt (tools/pytorch_to_safetensors.py, Hugging Face's
+// safetensors); a GRU inside a model in another file without notes (birnn before they were written per
+// submodule) is not checked.
+void check_gru_forms(const Module& module, const NamedTensors& nt, const std::string& path) {
+  const auto format = nt.metadata.find("format");
+  const bool from_pytorch = format != nt.metadata.end() && format->second == "pt";
+  for (const auto& [prefix, m] : module.named_modules()) {
+    const std::string have = gru_form_of(*m);
+    if (have.empty()) continue;
+    const auto note = nt.metadata.find(io::gru_form_key(prefix));
+    if (note == nt.metadata.end() && !prefix.empty() && !from_pytorch) continue;
+    const std::string made_for = note == nt.metadata.end() ? "reset_after" : note->second;
+    if (made_for == have) continue;
+    const std::string which = prefix.empty() ? "this GRU" : "this model's GRU \"" + prefix + "\"";
+    throw StateDictError(path + ": the " + (prefix.empty() ? "GRU" : "\"" + prefix + "\" GRU") +
+                         " weights were made for the " + made_for + " form" +
+                         (note == nt.metadata.end() ? " (no " + io::gru_form_key(prefix) + " note: PyTorch's GRU)" : "") +
+                         ", but " + which + " has reset_after(" + (have == "reset_after" ? "true" : "false") +
+                         "); build it with reset_after(" + (made_for == "reset_after" ? "true" : "false") + ")");
+  }
+}
+
+}  // namespace
 
 void save(const Module& module, const std::string& path, const std::map<std::string, std::string>& metadata) {
   auto md = metadata;
-  if (auto* r = dynamic_cast<const RecurrentBase*>(&module)) {
-    if (r->config().cell == CellKind::gru) md[kGruForm] = "reset_after";
-    if (r->config().cell == CellKind::gru_reset_before) md[kGruForm] = "reset_before";
-  }
+  for (const auto& [prefix, m] : module.named_modules())
+    if (const std::string form = gru_form_of(*m); !form.empty()) md[io::gru_form_key(prefix)] = form;
   save_safetensors(path, module.state_dict(), md);
 }
 
 NamedTensors load(Module& module, const std::string& path, bool strict) {
   NamedTensors nt = load_safetensors(path);
-  // The two GRU forms share weight shapes, so only the file's note can tell them apart. A file
-  // without the note comes from PyTorch, whose GRU is the reset_after form.
-  if (auto* r = dynamic_cast<const RecurrentBase*>(&module)) {
-    const CellKind cell = r->config().cell;
-    if (cell == CellKind::gru || cell == CellKind::gru_reset_before) {
-      auto it = nt.metadata.find(kGruForm);
-      const std::string form = it == nt.metadata.end() ? "reset_after" : it->second;
-      const std::string want = cell == CellKind::gru ? "reset_after" : "reset_before";
-      if (form != want)
-        throw StateDictError(path + ": these GRU weights were made for the " + form + " form" +
-                             (it == nt.metadata.end() ? " (no birnn.gru_form note: PyTorch's GRU)" : "") +
-                             ", but this GRU has reset_after(" + (cell == CellKind::gru ? "true" : "false") +
-                             "); build it with GRUOptions(...).reset_after(" + (form == "reset_after" ? "true" : "false") + ")");
-    }
-  }
+  check_gru_forms(module, nt, path);
   try {
     module.load_state_dict(nt.tensors, strict);
   } catch (const StateDictError& e) {

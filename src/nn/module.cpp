@@ -34,6 +34,13 @@ std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
   return out;
 }
 
+std::vector<std::pair<std::string, const Module*>> Module::named_modules() const {
+  std::vector<std::pair<std::string, const Module*>> out = {{"", this}};
+  for (auto& [cn, c] : children_)
+    for (auto& [n, m] : c->named_modules()) out.emplace_back(cn + "." + n, m);
+  return out;
+}
+
 std::vector<Tensor> Module::parameters() const {
   std::vector<Tensor> v;
   for (auto& [n, p] : named_parameters()) v.push_back(p);

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "birnn/models/bigru_classifier.hpp"
+#include "birnn/recurrent_layers_in.hpp"
 #include "unit/rnn_test_util.hpp"
 
 namespace birnn::testing {
@@ -46,6 +48,48 @@ TEST(StateDict, GruFormsRefuseEachOther) {
   save_safetensors(pa, after.state_dict());
   load(after, pa);
   EXPECT_THROW(load(before, pa), StateDictError);
+  std::filesystem::remove(pa);
+  std::filesystem::remove(pb);
+}
+
+// A GRU inside a model has the same two forms: save() notes each GRU's form under its prefix, and load()
+// refuses the other form there too (a BiGRUClassifier's reset_before weights loaded silently into a
+// reset_after model before).
+TEST(StateDict, GruFormsInsideAModelRefuseEachOther) {
+  auto options = [](bool reset_after) {
+    return BiGRUClassifierOptions().input_size(3).hidden_size(4).reset_after(reset_after);
+  };
+  BiGRUClassifier after(options(true)), before(options(false));
+  const std::string pa = temp_path("model_after.safetensors"), pb = temp_path("model_before.safetensors");
+  save(after, pa);
+  save(before, pb);
+  EXPECT_EQ(load_safetensors(pb).metadata.at("birnn.gru_form.gru"), "reset_before");
+  load(after, pa);
+  load(before, pb);
+  try {
+    load(after, pb);
+    FAIL() << "loaded reset_before weights into a reset_after model";
+  } catch (const StateDictError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("\"gru.\""), std::string::npos) << msg;
+    EXPECT_NE(msg.find("reset_after(false)"), std::string::npos) << msg;
+  }
+  EXPECT_THROW(load(before, pa), StateDictError);
+  // A file from PyTorch (format=pt, no notes): its GRUs are the reset_after form.
+  save_safetensors(pa, after.state_dict(), {{"format", "pt"}});
+  load(after, pa);
+  EXPECT_THROW(load(before, pa), StateDictError);
+  // A birnn file without a note for a GRU inside a model (written before the notes were): not checked.
+  save_safetensors(pb, before.state_dict());
+  EXPECT_NO_THROW(load(before, pb));
+  EXPECT_NO_THROW(load(after, pb));
+  EXPECT_EQ(find_recurrent_layers(load_safetensors(pa)).at(0).form_known, false);
+  save(before, pb);
+  const auto found = find_recurrent_layers(load_safetensors(pb));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].prefix, "gru.");
+  EXPECT_TRUE(found[0].form_known);
+  EXPECT_EQ(found[0].options_code(), "GRU(GRUOptions(3, 4).bidirectional(true).reset_after(false))");
   std::filesystem::remove(pa);
   std::filesystem::remove(pb);
 }
