@@ -21,7 +21,15 @@ int cmd_eval(const std::vector<std::string>& argv) {
   if (args.has("threads")) set_num_threads(static_cast<int>(args.integer("threads", 1, 1, 1024)));
   const std::string split = args.str("split", "test");
   if (split != "test" && split != "dev") throw OptionError("--split must be test or dev, got '" + split + "'");
-  auto task = task_from_checkpoint(args.positional()[0], args.str("data", ""));
+  const std::string data = args.str("data", "");
+  auto task = task_from_checkpoint(args.positional()[0], data);
+  if (!data.empty()) {  // which of the two --data rules applied, on stderr (stdout stays the metrics line)
+    if (tasks::scores_whole_file(read_checkpoint_info(args.positional()[0]), data))
+      std::fprintf(stderr, "eval: scoring all of %s (not the file the model was trained on)\n", data.c_str());
+    else
+      std::fprintf(stderr, "eval: %s is the file the model was trained on: scoring its %s split\n", data.c_str(),
+                   split.c_str());
+  }
   apply_inference_precision(task->model(), args);
   const tasks::EvalResult r = task->evaluate(split == "dev" ? tasks::Split::dev : tasks::Split::test);
   std::printf("%s\n", r.summary().c_str());

@@ -124,7 +124,9 @@ int cmd_train(const std::vector<std::string>& argv) {
   if (args.flag("resume")) check_same_model(out + "/last", config);
   Model& model = task->model();
   auto optimizer = make_optimizer(config, model.parameters());
-  const std::map<std::string, std::string> extra = {{"task", config.task}, {"train_config", config.to_json()}};
+  std::map<std::string, std::string> extra = {{"task", config.task}, {"train_config", config.to_json()}};
+  // What `eval --data` compares a file with to tell the training file (split kept) from another (scored whole).
+  if (!config.data.empty()) extra[tasks::kTrainDataKey] = tasks::data_file_fingerprint(config.data);
   Trainer trainer(model, *optimizer,
                   TrainerOptions().epochs(config.epochs).clip_grad_norm(config.clip).checkpoint(out + "/last")
                       .vocabularies(task->vocabularies()).extra(extra));

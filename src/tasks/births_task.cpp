@@ -244,6 +244,7 @@ class BirthsTask : public Task {
   // window 56. On the full data (seed 1) they give test MAPE 2.25% against 3.33% for seasonal naive (32%
   // lower; the target is 30%), ~5-10 s per epoch on one thread.
   static TrainConfig with_defaults(TrainConfig c) {
+    c.check_ranges("births");  // before the defaults, which replace only the "task default" values
     if (c.cell.empty()) c.cell = "lstm";
     if (c.cell != "lstm" && c.cell != "gru") throw OptionError("births: --cell must be lstm or gru (the Forecaster's cells), got '" + c.cell + "'");
     if (c.bidirectional < 0) c.bidirectional = 0;
@@ -254,7 +255,6 @@ class BirthsTask : public Task {
     if (c.batch == 0) c.batch = 64;
     if (c.epochs == 0) c.epochs = 30;
     if (c.max_length == 0) c.max_length = kDefaultWindow;
-    c.check_ranges("births");
     // Checked here, before any training: the seasonal-naive baseline of every evaluation repeats the
     // window's last week, so a shorter window would fail only after the first epoch.
     if (c.max_length < kSeason)

@@ -233,6 +233,7 @@ class CharLmTask : public Task {
   // 1.98 there); dropout 0.2: 1.934; dropout 0.5: dev 1.939 at epoch 7 (0.3: ~1.90), too slow.
   // Held-out stays 0.07 above dev: the held-out chapters are harder text.
   static TrainConfig with_defaults(TrainConfig c) {
+    c.check_ranges("charlm");  // before the defaults, which replace only the "task default" values
     if (c.cell.empty()) c.cell = "lstm";
     if (c.cell != "lstm" && c.cell != "gru") throw OptionError("charlm: --cell must be lstm or gru (the CharLanguageModel's cells), got '" + c.cell + "'");
     if (c.bidirectional < 0) c.bidirectional = 0;
@@ -248,7 +249,6 @@ class CharLmTask : public Task {
     if (c.lr_decay <= 0) c.lr_decay = 0.5;
     if (c.lr_decay_after < 0) c.lr_decay_after = 15;
     if (c.max_length == 0) c.max_length = 64;
-    c.check_ranges("charlm");
     return c;
   }
 

@@ -58,12 +58,11 @@ constexpr std::int64_t kMaxPredictLineBytes = 1 << 20;  // a predict line (one s
 
 // Defaults of the knobs (TrainConfig's 0 / -1 / ""), chosen for >= 97% on Brown's held-out files.
 void fill_defaults(TrainConfig& c) {
+  c.check_ranges("pos");  // before the defaults, which replace only the "task default" values
   if (c.cell.empty()) c.cell = "lstm";
   if (c.cell != "lstm" && c.cell != "gru" && c.cell != "rnn")
     throw OptionError("pos: --cell must be rnn, lstm or gru (the tagger's recurrent layer), got '" + c.cell + "'");
   if (c.bidirectional == -1) c.bidirectional = 1;
-  if (c.bidirectional != 0 && c.bidirectional != 1)
-    throw OptionError("pos: bidirectional must be 0 or 1, got " + std::to_string(c.bidirectional));
   if (c.layers == 0) c.layers = 1;
   if (c.hidden == 0) c.hidden = 200;     // per direction (Ma & Hovy)
   if (c.embedding == 0) c.embedding = 100;
@@ -75,7 +74,6 @@ void fill_defaults(TrainConfig& c) {
   if (c.lr_decay <= 0) c.lr_decay = 0.5;
   if (c.lr_decay_after < 0) c.lr_decay_after = 8;
   if (c.max_length == 0) c.max_length = kDefaultMaxLength;
-  c.check_ranges("pos");
 }
 
 std::string normalize_word(const std::string& w) {

@@ -49,6 +49,7 @@ constexpr std::int64_t kMaxTextBytes = 16 << 20;  // a generic-format or predict
 
 // Defaults of the knobs (TrainConfig's 0 / -1 / ""), chosen for >= 99% on the held-out mails.
 void fill_defaults(TrainConfig& c) {
+  c.check_ranges("spam");  // before the defaults, which replace only the "task default" values
   if (c.cell.empty()) c.cell = "gru";
   if (c.cell != "gru") throw OptionError("spam: the BiGRU classifier uses a GRU, got --cell " + c.cell);
   if (c.bidirectional == -1) c.bidirectional = 1;
@@ -61,7 +62,6 @@ void fill_defaults(TrainConfig& c) {
   if (c.batch == 0) c.batch = 32;
   if (c.epochs == 0) c.epochs = 6;
   if (c.max_length == 0) c.max_length = kDefaultMaxTokens;
-  c.check_ranges("spam");
 }
 
 struct Encoded {

@@ -4,8 +4,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "birnn/error.hpp"
+#include "io/sha256.hpp"
 #include "models/json_options.hpp"
 #include "tasks/task_registry.hpp"
 
@@ -116,6 +120,28 @@ void TrainConfig::check_ranges(const std::string& what) const {
   check_field(what, "clip", clip, 0.0, 0.0, kMaxClip);
   check_field(what, "limit", limit, 0, 0, INT64_MAX);
   check_field(what, "max_length", max_length, 0, 0, kMaxLength);
+}
+
+std::string data_file_fingerprint(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::string bytes;
+  if (f) bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  if (!f) throw FormatError(path + ": cannot be read (missing, or not a readable file)");
+  return "sha256:" + io::sha256_hex(bytes.data(), bytes.size());
+}
+
+bool scores_whole_file(const CheckpointInfo& info, const std::string& data) {
+  if (data.empty()) return false;
+  const auto it = info.extra.find("train_config");
+  if (it == info.extra.end()) return false;
+  const auto j = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("data") || !j["data"].is_string()) return false;
+  const std::string trained_on = j["data"].get<std::string>();
+  if (trained_on.empty()) return true;  // trained on the real data set
+  if (const auto fp = info.extra.find(kTrainDataKey); fp != info.extra.end())
+    return data_file_fingerprint(data) != fp->second;
+  std::error_code ec;
+  return trained_on != data && !std::filesystem::equivalent(trained_on, data, ec);
 }
 
 double TrainConfig::lr_at_epoch(std::int64_t epoch) const {

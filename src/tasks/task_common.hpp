@@ -69,22 +69,6 @@ void check_split_sizes(const std::string& source, const std::string& unit, std::
 
 // ---- eval --data FILE ----
 
-/// Whether `birnn eval CKPT --data FILE` scores every example of FILE: data names a file other than the one
-/// the checkpoint was trained on (the train_config its sidecar records). The training file itself keeps
-/// its held-out split, so a model is never scored on the examples it was trained on; so does a checkpoint
-/// that records no training config (one not written by `birnn train`).
-inline bool scores_whole_file(const CheckpointInfo& info, const std::string& data) {
-  if (data.empty()) return false;
-  const auto it = info.extra.find("train_config");
-  if (it == info.extra.end()) return false;
-  const auto j = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || !j.contains("data") || !j["data"].is_string()) return false;
-  const std::string trained_on = j["data"].get<std::string>();
-  if (trained_on.empty()) return true;  // trained on the real data set
-  std::error_code ec;
-  return trained_on != data && !std::filesystem::equivalent(trained_on, data, ec);
-}
-
 /// DataError for evaluate(train or dev) after scores_whole_file(): the file has only a test split.
 [[noreturn]] inline void throw_no_split_in_eval_file(const std::string& task, const std::string& file, Split split) {
   throw DataError(task + ": " + file + " is scored whole (eval --data FILE): it is the test split, there is no " +

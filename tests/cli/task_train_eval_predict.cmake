@@ -3,7 +3,7 @@
 # predict_pattern (a line in, the expected shape of its prediction), bad_file and bad_content (a data
 # file whose line 2 is malformed), small_file and small_content (two valid examples). A tiny run writes
 # last, best, metrics.jsonl and test.json; eval, predict (fp32 and bf16) and info read it back; eval --data
-# scores the whole of another file; a bad flag, a bad data file, too few examples for a dev split and a
+# scores the whole of another file and the held-out split of a copy of the training file; a bad flag, a bad data file, too few examples for a dev split and a
 # negative max_length in a config file exit non-zero with a message naming the file or field, and create
 # no output folder; predict stops an endless line (/dev/zero) and reports a folder given as its input.
 # CTest passes -DBIRNN=<birnn> -DSAMPLE=<sample file> -DWORK=<scratch>.
@@ -50,6 +50,22 @@ if(NOT out MATCHES "${eval_pattern}" OR out MATCHES "loss 0\\.0000")
   message(FATAL_ERROR "birnn eval --data ${small_file}: expected metrics over its two examples, got: ${out}")
 endif()
 expect_failure("no dev split" eval ${run}/best --data ${WORK}/${small_file} --split dev)
+if(NOT err MATCHES "scoring all of")
+  message(FATAL_ERROR "birnn eval --data ${small_file}: expected the note that it is scored whole, got: ${err}")
+endif()
+# A copy of the training file (another path, from another folder) is still the training file: its held-out
+# split is scored, as for the training path itself, never the examples the model was trained on.
+get_filename_component(sample_name ${SAMPLE} NAME)
+file(MAKE_DIRECTORY ${WORK}/copy)
+file(COPY ${SAMPLE} DESTINATION ${WORK}/copy)
+run_ok(eval ${run}/best --threads 1)
+set(held_out "${out}")
+execute_process(COMMAND ${BIRNN} eval ${run}/best --data copy/${sample_name} --threads 1 WORKING_DIRECTORY ${WORK}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out STREQUAL held_out OR NOT err MATCHES "is the file the model was trained on")
+  message(FATAL_ERROR "birnn eval --data <a copy of the training file>: expected the held-out result\n${held_out}"
+                      "with a note, got (exit ${rc}):\n${out}${err}")
+endif()
 # predict: an endless line stops at the task's line limit; a folder as input is an error, not an empty answer.
 expect_failure("input line 1 is longer than" predict ${run}/best /dev/zero)
 expect_failure("is a folder" predict ${run}/best ${WORK})

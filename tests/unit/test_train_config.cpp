@@ -3,6 +3,7 @@
 
 #include "birnn/error.hpp"
 #include "birnn/tasks/task.hpp"
+#include "unit/data_test_util.hpp"
 
 namespace birnn::tasks {
 namespace {
@@ -73,6 +74,35 @@ TEST(TrainConfig, DefaultsAndWholeNumbersWrittenAsFloatsLoad) {
   EXPECT_EQ(r.epochs, 5);
   EXPECT_EQ(r.hidden, 0);
   EXPECT_EQ(r.max_length, 1 << 24);
+}
+
+// eval --data FILE keeps the held-out split of the training file and scores any other file whole. The training
+// file is recognised by content (a copy, or a relative path from another folder, used to be scored whole,
+// training examples included); a checkpoint without the fingerprint falls back to the path.
+TEST(ScoresWholeFile, RecognisesTheTrainingFileByContent) {
+  birnn::testing::TempDir d;
+  const std::string train = d.write("train.tsv", "ham\thello\nspam\tfree money\n");
+  const std::string copy = d.write("copy.tsv", "ham\thello\nspam\tfree money\n");
+  const std::string other = d.write("other.tsv", "ham\thello\n");
+  TrainConfig c;
+  c.data = train;
+  CheckpointInfo info;
+  info.extra = {{"train_config", c.to_json()}, {kTrainDataKey, data_file_fingerprint(train)}};
+  EXPECT_EQ(data_file_fingerprint(train).rfind("sha256:", 0), 0u);
+  EXPECT_FALSE(scores_whole_file(info, ""));
+  EXPECT_FALSE(scores_whole_file(info, train));
+  EXPECT_FALSE(scores_whole_file(info, copy));
+  EXPECT_TRUE(scores_whole_file(info, other));
+  EXPECT_THROW(scores_whole_file(info, d.path() + "/missing.tsv"), FormatError);
+
+  info.extra.erase(kTrainDataKey);  // a checkpoint from before the fingerprint: the path decides
+  EXPECT_FALSE(scores_whole_file(info, train));
+  EXPECT_TRUE(scores_whole_file(info, copy));
+
+  c.data = "";  // trained on the real data set: any file is another
+  info.extra = {{"train_config", c.to_json()}};
+  EXPECT_TRUE(scores_whole_file(info, train));
+  EXPECT_FALSE(scores_whole_file(CheckpointInfo{}, train));  // no training config: keep the split
 }
 
 }  // namespace

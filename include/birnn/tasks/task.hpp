@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "birnn/checkpoint.hpp"
 #include "birnn/models/model.hpp"
 #include "birnn/tensor.hpp"
 
@@ -62,9 +63,21 @@ struct TrainConfig {
   /// OptionError("<what>: field 'layers' (--layers) must be in 1..16 ..., got 20") unless every field is its
   /// "task default" value or within the range the train flags accept (layers 1..16, hidden 1..8192,
   /// lr [1e-8, 10], ...). The one range check of the knobs: from_json calls it (a --config file, a checkpoint's
-  /// sidecar), and each task again after filling in its defaults (a config built in C++ bypasses both).
+  /// sidecar), and each task again before filling in its defaults (a config built in C++ bypasses both).
   void check_ranges(const std::string& what) const;
 };
+
+/// The checkpoint extra under which `birnn train --data FILE` records FILE's content: "sha256:<hex>".
+inline constexpr const char* kTrainDataKey = "train_data_sha256";
+/// "sha256:<hex>" of the file's bytes; FormatError naming the file if it cannot be read.
+std::string data_file_fingerprint(const std::string& path);
+
+/// Whether `birnn eval CKPT --data FILE` scores every example of FILE: FILE is not the file the checkpoint was
+/// trained on. The training file itself keeps its held-out split, so a model is never scored on the examples
+/// it was trained on. Decided by content (kTrainDataKey, a copy or another path to the same file is the
+/// training file); a checkpoint from before that record by the path of its train_config (same path, or the
+/// same file by std::filesystem::equivalent); one that records no training config keeps the split.
+bool scores_whole_file(const CheckpointInfo& info, const std::string& data);
 
 enum class Split { train, dev, test };
 const char* split_name(Split s);
