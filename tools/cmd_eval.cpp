@@ -13,7 +13,8 @@ int cmd_eval(const std::vector<std::string>& argv) {
   if (args.flag("help") || args.positional().size() != 1) {
     std::fputs("usage: birnn eval CHECKPOINT [--split test|dev] [--data FILE] [--threads N] [--precision fp32|bf16]\n"
                "  CHECKPOINT is a path written by `birnn train`, e.g. runs/pos/best\n"
-               "  --data FILE evaluates on a whole file in the task's generic format instead of the held-out split\n"
+               "  --data FILE evaluates on all of FILE (the task's generic format) instead of the held-out split;\n"
+               "              the training file itself (same path or same content) keeps its held-out split\n"
                "  --precision bf16 runs the recurrent layers' weight GEMMs in bf16 (f32 accumulation)\n",
                args.flag("help") ? stdout : stderr);
     return args.flag("help") ? 0 : 2;

@@ -30,7 +30,7 @@ void print_layer(const RecurrentLayerInfo& l, const std::string& path, std::size
   if (!l.loads()) {
     const std::string where = l.prefix.empty() ? "" : " under \"" + l.prefix + "\"";
     const std::string what = l.cell.empty() ? "recurrent layer" : l.cell;
-    std::printf("an incomplete %s%s, which birnn::load refuses: %s\n", what.c_str(), where.c_str(), l.problem.c_str());
+    std::printf("an %s%s that birnn::load (strict) refuses: %s\n", what.c_str(), where.c_str(), l.problem.c_str());
     return;
   }
   if (l.prefix.empty())

@@ -32,7 +32,8 @@ def write_safetensors(path, tensors, metadata=None):
         t = t.detach().contiguous().cpu()
         if t.dtype not in _DTYPE_NAMES:
             raise ValueError("%s has dtype %s; safetensors for birnn hold float32, float64 or int64" % (name, t.dtype))
-        blob = t.numpy().tobytes()  # little-endian on every CPU birnn runs on
+        a = t.numpy()
+        blob = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()  # safetensors is little-endian
         header[name] = {"dtype": _DTYPE_NAMES[t.dtype], "shape": list(t.shape),
                         "data_offsets": [offset, offset + len(blob)]}
         offset += len(blob)

@@ -23,7 +23,7 @@ class Module {
   /// Parameters in registration order, children's prefixed with "child_name.".
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
   std::vector<Tensor> parameters() const;
-  /// This module ("" ) and every submodule under it, depth first, each with the prefix its parameters carry
+  /// This module ("") and every submodule under it, depth first, each with the prefix its parameters carry
   /// ("gru.", "encoder.rnn.").
   std::vector<std::pair<std::string, const Module*>> named_modules() const;
   std::int64_t parameter_count() const;

@@ -2,8 +2,8 @@
 
 #include <optional>
 #include <set>
-#include <utility>
 #include <string_view>
+#include <utility>
 
 #include "io/gru_form.hpp"
 
@@ -20,8 +20,8 @@ std::optional<std::int64_t> layer_index_of(std::string_view name) {
     if (!name.starts_with(stem)) continue;
     std::string_view digits = name.substr(stem.size());
     if (digits.ends_with("_reverse")) digits.remove_suffix(std::string_view("_reverse").size());
-    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string_view::npos)
-      return std::nullopt;
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+    if (digits.size() > 9) return std::int64_t{1} << 40;  // beyond any bound below, and no stoll overflow
     return std::stoll(std::string(digits));
   }
   return std::nullopt;
@@ -43,10 +43,10 @@ RecurrentLayerInfo read_layer(const std::map<std::string, Tensor>& sd, const std
     r.problem = std::move(why);
     return r;
   };
-  const Shape* w_ih = shape_of(std::string(kFirst));
+  const Shape* w_ih = shape_of(std::string(kFirst));  // present: read_layer is called for it
   const Shape* w_hh = shape_of("weight_hh_l0");
   const Shape* w_hr = shape_of("weight_hr_l0");
-  if (!w_ih || !w_hh) return fail(w_ih ? "weight_hh_l0: missing" : "weight_ih_l0: missing");
+  if (!w_hh) return fail("weight_hh_l0: missing");  // (weight_ih_l0 is there: it is how the set was found)
   for (const auto& [name, s] : {std::pair{"weight_ih_l0", w_ih}, {"weight_hh_l0", w_hh}, {"weight_hr_l0", w_hr}})
     if (s && s->size() != 2) return fail(std::string(name) + ": shape " + shape_str(*s) + ", not a matrix");
   r.input_size = (*w_ih)[1];

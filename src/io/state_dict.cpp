@@ -91,7 +91,7 @@ void save_safetensors(const std::string& path, const std::map<std::string, Tenso
 
 namespace {
 
-// The GRU form of module at prefix: "reset_after", "reset_before", or "" for a module that is no GRU.
+// A module's GRU form: "reset_after", "reset_before", or "" for a module that is no GRU.
 std::string gru_form_of(const Module& m) {
   const auto* r = dynamic_cast<const RecurrentBase*>(&m);
   if (!r) return "";
@@ -101,26 +101,26 @@ std::string gru_form_of(const Module& m) {
 }
 
 // The two GRU forms share weight shapes, so only the file's note can tell them apart. Checked for every GRU in
-// the module: a note for its prefix must name its form. Without one, a bare GRU's file is PyTorch's (its GRU is
-// the reset_after form), and so is any file marked format=pt (tools/pytorch_to_safetensors.py, Hugging Face's
-// safetensors); a GRU inside a model in another file without notes (birnn before they were written per
-// submodule) is not checked.
+// the module whose weights the file holds: a note for its prefix must name its form. Without one, a bare GRU's
+// file is PyTorch's (its GRU is the reset_after form), and so is any file marked format=pt
+// (tools/pytorch_to_safetensors.py, Hugging Face's safetensors); a GRU inside a model in another file without
+// notes (birnn before they were written per submodule) is not checked.
 void check_gru_forms(const Module& module, const NamedTensors& nt, const std::string& path) {
   const auto format = nt.metadata.find("format");
   const bool from_pytorch = format != nt.metadata.end() && format->second == "pt";
   for (const auto& [prefix, m] : module.named_modules()) {
     const std::string have = gru_form_of(*m);
-    if (have.empty()) continue;
+    if (have.empty() || !nt.tensors.count(prefix + "weight_ih_l0")) continue;  // no GRU, or none of its weights
     const auto note = nt.metadata.find(io::gru_form_key(prefix));
     if (note == nt.metadata.end() && !prefix.empty() && !from_pytorch) continue;
     const std::string made_for = note == nt.metadata.end() ? "reset_after" : note->second;
     if (made_for == have) continue;
-    const std::string which = prefix.empty() ? "this GRU" : "this model's GRU \"" + prefix + "\"";
-    throw StateDictError(path + ": the " + (prefix.empty() ? "GRU" : "\"" + prefix + "\" GRU") +
-                         " weights were made for the " + made_for + " form" +
-                         (note == nt.metadata.end() ? " (no " + io::gru_form_key(prefix) + " note: PyTorch's GRU)" : "") +
-                         ", but " + which + " has reset_after(" + (have == "reset_after" ? "true" : "false") +
-                         "); build it with reset_after(" + (made_for == "reset_after" ? "true" : "false") + ")");
+    const std::string gru = prefix.empty() ? "GRU" : "GRU \"" + prefix + "\"";
+    const std::string why_assumed = " (no " + io::gru_form_key(prefix) + " note: PyTorch's GRU)";
+    throw StateDictError(path + ": the " + gru + " weights were made for the " + made_for + " form" +
+                         (note == nt.metadata.end() ? why_assumed : "") + ", but this " + gru + " has reset_after(" +
+                         (have == "reset_after" ? "true" : "false") + "); build it with reset_after(" +
+                         (made_for == "reset_after" ? "true" : "false") + ")");
   }
 }
 

@@ -74,7 +74,7 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
 }
 
 namespace {
-// The flag that sets a field: "max_length" -> "--max-length" (bidirectional: --bidirectional / --unidirectional).
+// The flag that sets a field: "max_length" -> "--max-length" (bidirectional 0 is --unidirectional).
 std::string flag_of(const char* field) {
   std::string f = std::string("--") + field;
   for (char& ch : f)
@@ -123,10 +123,12 @@ void TrainConfig::check_ranges(const std::string& what) const {
 }
 
 std::string data_file_fingerprint(const std::string& path) {
+  std::error_code ec;
   std::ifstream f(path, std::ios::binary);
-  std::string bytes;
-  if (f) bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  if (!f) throw FormatError(path + ": cannot be read (missing, or not a readable file)");
+  if (!std::filesystem::is_regular_file(path, ec) || !f)
+    throw FormatError(path + ": cannot be read (missing, or not a regular file)");
+  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) throw FormatError(path + ": read error");
   return "sha256:" + io::sha256_hex(bytes.data(), bytes.size());
 }
 
@@ -138,10 +140,10 @@ bool scores_whole_file(const CheckpointInfo& info, const std::string& data) {
   if (!j.is_object() || !j.contains("data") || !j["data"].is_string()) return false;
   const std::string trained_on = j["data"].get<std::string>();
   if (trained_on.empty()) return true;  // trained on the real data set
-  if (const auto fp = info.extra.find(kTrainDataKey); fp != info.extra.end())
-    return data_file_fingerprint(data) != fp->second;
   std::error_code ec;
-  return trained_on != data && !std::filesystem::equivalent(trained_on, data, ec);
+  if (trained_on == data || std::filesystem::equivalent(trained_on, data, ec)) return false;  // even if edited since
+  const auto fp = info.extra.find(kTrainDataKey);
+  return fp == info.extra.end() || data_file_fingerprint(data) != fp->second;
 }
 
 double TrainConfig::lr_at_epoch(std::int64_t epoch) const {

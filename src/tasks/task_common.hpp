@@ -1,15 +1,12 @@
-// What every task does alike with its input: the refusal of an empty split, and the choice of what
-// `birnn eval CKPT --data FILE` scores. (The knobs' ranges: TrainConfig::check_ranges, task.hpp.)
+// What every task does alike with its input: the refusal of an empty split, the split rule of pos and spam, and
+// the error for a split that a file scored whole lacks. (The knobs' ranges: TrainConfig::check_ranges; what
+// `birnn eval CKPT --data FILE` scores: scores_whole_file; both in task.hpp.)
 #pragma once
 #include <cstdint>
-#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "birnn/checkpoint.hpp"
 #include "birnn/error.hpp"
 #include "birnn/tasks/task.hpp"
 

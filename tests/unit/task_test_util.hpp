@@ -82,7 +82,13 @@ inline void expect_knob_errors(const std::string& task, const std::function<task
       {"lr", [](tasks::TrainConfig& c) { c.lr = 50.0; }},
       {"lr_decay", [](tasks::TrainConfig& c) { c.lr_decay = 2.0; }},
       {"clip", [](tasks::TrainConfig& c) { c.clip = -1.0; }},
-      {"bidirectional", [](tasks::TrainConfig& c) { c.bidirectional = 2; }}};
+      {"bidirectional", [](tasks::TrainConfig& c) { c.bidirectional = 2; }},
+      // Negative values some tasks' defaults used to replace silently (`if (c.lr <= 0) c.lr = ...`).
+      {"lr", [](tasks::TrainConfig& c) { c.lr = -1.0; }},
+      {"dropout", [](tasks::TrainConfig& c) { c.dropout = -0.5; }},
+      {"lr_decay", [](tasks::TrainConfig& c) { c.lr_decay = -1.0; }},
+      {"lr_decay_after", [](tasks::TrainConfig& c) { c.lr_decay_after = -3; }},
+      {"bidirectional", [](tasks::TrainConfig& c) { c.bidirectional = -2; }}};
   for (const auto& [field, set] : cases) {
     SCOPED_TRACE(task + " " + field);
     tasks::TrainConfig c = config();

@@ -36,6 +36,7 @@ TEST(RecurrentLayersIn, ReadsEveryOptionTheWeightsShow) {
   for (const auto& c : cases) {
     const auto found = find_recurrent_layers(c.sd);
     ASSERT_EQ(found.size(), 1u) << c.code;
+    EXPECT_TRUE(found[0].loads()) << c.code << ": " << found[0].problem;
     EXPECT_EQ(found[0].prefix, "");
     EXPECT_EQ(found[0].options_code(), c.code);
   }
@@ -56,6 +57,7 @@ TEST(RecurrentLayersIn, FindsLayersInsideAModelByTheirPrefix) {
   sd["my_weight_ih_l0"] = Tensor::zeros({4, 2});  // not a layer: the name has no dot before weight_ih_l0
   const auto found = find_recurrent_layers(sd);
   ASSERT_EQ(found.size(), 2u);
+  EXPECT_TRUE(found[0].loads() && found[1].loads()) << found[0].problem << found[1].problem;
   EXPECT_EQ(found[0].prefix, "decoder.");
   EXPECT_EQ(found[0].options_code(), "GRU(GRUOptions(16, 4).bidirectional(true))");
   EXPECT_EQ(found[1].prefix, "encoder.rnn.");
@@ -114,6 +116,10 @@ TEST(RecurrentLayersIn, AGapInTheNumberingOrAStrayTensorIsAFault) {
   sd = RNN(RNNOptions(4, 3)).state_dict();
   sd["weight_ih_l99999"] = Tensor::zeros({3, 3});  // bounded work on a hostile file
   EXPECT_EQ(find_recurrent_layers(sd).at(0).problem, "weight_ih_l99999: more layers than the 1000 birnn reads");
+  sd = RNN(RNNOptions(4, 3)).state_dict();
+  sd["bias_hh_l12345678901234567890"] = Tensor::zeros({3});  // too many digits for an int64: still a fault
+  EXPECT_EQ(find_recurrent_layers(sd).at(0).problem,
+            "bias_hh_l12345678901234567890: more layers than the 1000 birnn reads");
 
   sd = RNN(RNNOptions(4, 3)).state_dict();
   sd["weight_ih_l0_extra"] = Tensor::zeros({3, 3});   // not a parameter name: other modules' business
@@ -128,6 +134,7 @@ TEST(RecurrentLayersIn, TheDescribedLayerLoadsTheStateDict) {
   manual_seed(3);
   GRU source(GRUOptions(6, 5).num_layers(2).bidirectional(true).bias(false));
   const auto r = find_recurrent_layers(source.state_dict()).at(0);
+  ASSERT_TRUE(r.loads()) << r.problem;
   ASSERT_EQ(r.cell, "GRU");
   GRU rebuilt(
       GRUOptions(r.input_size, r.hidden_size).num_layers(r.num_layers).bidirectional(r.bidirectional).bias(r.bias));

@@ -94,7 +94,12 @@ TEST(ScoresWholeFile, RecognisesTheTrainingFileByContent) {
   EXPECT_FALSE(scores_whole_file(info, copy));
   EXPECT_TRUE(scores_whole_file(info, other));
   EXPECT_THROW(scores_whole_file(info, d.path() + "/missing.tsv"), FormatError);
+  EXPECT_THROW(data_file_fingerprint(d.path()), FormatError);  // a folder is not an empty file
 
+  // The training path itself keeps its split even after the file was edited (plain `birnn eval CKPT` reads it).
+  d.write("train.tsv", "ham\thello\nspam\tfree money\nham\tone more line\n");
+  EXPECT_FALSE(scores_whole_file(info, train));
+  EXPECT_FALSE(scores_whole_file(info, copy));  // still the content recorded at training
   info.extra.erase(kTrainDataKey);  // a checkpoint from before the fingerprint: the path decides
   EXPECT_FALSE(scores_whole_file(info, train));
   EXPECT_TRUE(scores_whole_file(info, copy));

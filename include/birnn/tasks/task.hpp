@@ -74,9 +74,9 @@ std::string data_file_fingerprint(const std::string& path);
 
 /// Whether `birnn eval CKPT --data FILE` scores every example of FILE: FILE is not the file the checkpoint was
 /// trained on. The training file itself keeps its held-out split, so a model is never scored on the examples
-/// it was trained on. Decided by content (kTrainDataKey, a copy or another path to the same file is the
-/// training file); a checkpoint from before that record by the path of its train_config (same path, or the
-/// same file by std::filesystem::equivalent); one that records no training config keeps the split.
+/// it was trained on: the path of its train_config (the same string, or the same file by
+/// std::filesystem::equivalent, even if edited since) or the same content (kTrainDataKey: a copy, or a
+/// relative path from another folder). A checkpoint that records no training config keeps the split.
 bool scores_whole_file(const CheckpointInfo& info, const std::string& data);
 
 enum class Split { train, dev, test };
