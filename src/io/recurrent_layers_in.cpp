@@ -4,6 +4,7 @@
 #include <set>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "io/gru_form.hpp"
 
@@ -64,10 +65,12 @@ RecurrentLayerInfo read_layer(const std::map<std::string, Tensor>& sd, const std
   // Layers, directions and biases from every parameter name under the prefix, so that a gap in the numbering
   // or a lone bias is reported as the tensor missing, not as a smaller layer.
   std::string_view deepest;
+  std::vector<std::string_view> parameter_names;  // under the prefix, without it; read again for strays below
   for (auto it = sd.lower_bound(prefix); it != sd.end() && it->first.starts_with(prefix); ++it) {
     const std::string_view name = std::string_view(it->first).substr(prefix.size());
     const auto layer = layer_index_of(name);
     if (!layer) continue;
+    parameter_names.push_back(name);
     if (*layer + 1 > r.num_layers) r.num_layers = *layer + 1, deepest = name;
     r.bias = r.bias || name.starts_with("bias_");
     r.bidirectional = r.bidirectional || name.ends_with("_reverse");
@@ -98,13 +101,11 @@ RecurrentLayerInfo read_layer(const std::map<std::string, Tensor>& sd, const std
   if (!fault.empty()) return fail(fault);
   // A tensor named like one of the layer's that the sizes above do not account for: a gap in the numbering
   // (l0, l2), a _reverse of a unidirectional layer, a bias of a bias-free one. load() would refuse it.
-  for (auto it = sd.lower_bound(prefix); it != sd.end() && it->first.starts_with(prefix); ++it) {
-    const std::string name = it->first.substr(prefix.size());
-    if (layer_index_of(name) && !expected.count(name))
-      return fail(name + ": not a tensor of the layer the others describe (" + std::to_string(r.num_layers) +
+  for (const std::string_view name : parameter_names)
+    if (!expected.count(std::string(name)))
+      return fail(std::string(name) + ": not a tensor of the layer the others describe (" + std::to_string(r.num_layers) +
                   (r.num_layers == 1 ? " layer" : " layers") + (r.bidirectional ? ", bidirectional" : "") +
                   (r.bias ? "" : ", no bias") + (r.proj_size > 0 ? ", projected" : "") + ")");
-  }
   return r;
 }
 
