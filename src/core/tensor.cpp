@@ -9,10 +9,12 @@
 #include <new>
 #include <sstream>
 
+#include <stdlib.h>  // posix_memalign
 #include <sys/mman.h>
 
 #include "birnn/memory.hpp"
 #include "core/tensor_impl.hpp"
+#include "kernels/ab_switch.hpp"
 
 namespace birnn {
 
@@ -153,13 +155,27 @@ std::size_t tensor_bytes_live() { return g_live_bytes.load(std::memory_order_rel
 std::size_t peak_tensor_bytes() { return g_peak_bytes.load(std::memory_order_relaxed); }
 void reset_peak_tensor_bytes() { g_peak_bytes.store(g_live_bytes.load(std::memory_order_relaxed), std::memory_order_relaxed); }
 
+// Without the block cache every tensor is its own heap block of exactly the size asked, so that a write past
+// a tensor's end, or a read of memory no one wrote, is seen by AddressSanitizer or valgrind (the cache hands
+// out blocks up to 25% larger than asked, maps the large ones itself and recycles written memory).
+bool tensor_block_cache_on() {
+#if defined(__SANITIZE_ADDRESS__)
+  return false;
+#else
+  static const bool on = kernels::ab_switch_on("BIRNN_BLOCK_CACHE");
+  return on;
+#endif
+}
+
 Storage::Storage(std::size_t n) : bytes(std::max<std::size_t>(64, ((n + 63) / 64) * 64)) {
-  ptr = block_cache().get(bytes);
+  if (tensor_block_cache_on()) ptr = block_cache().get(bytes);
+  else if (posix_memalign(&ptr, 64, std::max<std::size_t>(1, n)) != 0) throw std::bad_alloc();  // any size, unlike aligned_alloc
   note_allocated(bytes);
 }
 Storage::~Storage() {
   g_live_bytes.fetch_sub(bytes, std::memory_order_relaxed);
-  block_cache().put(ptr, bytes);
+  if (tensor_block_cache_on()) block_cache().put(ptr, bytes);
+  else std::free(ptr);
 }
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {

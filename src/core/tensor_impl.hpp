@@ -9,10 +9,14 @@
 
 namespace birnn {
 
+/// Whether tensor storage comes from the block cache (tensor.cpp): off under AddressSanitizer and with the
+/// environment variable BIRNN_BLOCK_CACHE=0, so that memory checkers see each tensor's exact bounds.
+bool tensor_block_cache_on();
+
 /// 64-byte aligned bytes, so SIMD kernels can use aligned loads on row starts of aligned sizes.
 struct Storage {
   void* ptr = nullptr;
-  std::size_t bytes = 0;  // allocated size: the request rounded up to a multiple of 64
+  std::size_t bytes = 0;  // the request rounded up to a multiple of 64: what is counted (memory.hpp) and cached
   std::uint64_t version = 0;  // bumped by in-place writes (see Tensor::version)
   explicit Storage(std::size_t n);
   ~Storage();
