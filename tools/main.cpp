@@ -11,6 +11,7 @@
 
 #include "birnn/error.hpp"
 #include "commands.hpp"
+#include "interrupt.hpp"
 
 namespace {
 const char* kUsage =
@@ -68,6 +69,7 @@ int run(const std::string& cmd, const std::vector<std::string>& rest) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  birnn::cli::route_stop_signals();  // before any thread exists (interrupt.hpp)
   keep_freed_memory();
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);

@@ -2,6 +2,7 @@
 #include "birnn/data/fetch.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,6 +94,11 @@ int run(const std::vector<std::string>& argv, const fs::path& cwd, const fs::pat
     ::dup2(devnull, 0);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
+    // The program starts with no signal blocked, whatever the caller blocks (the CLI blocks SIGINT and
+    // SIGTERM in all its threads and takes them on one: tools/interrupt.hpp).
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::execvp(args[0], args.data());
     ::_exit(127);
   }

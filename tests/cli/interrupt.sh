@@ -19,8 +19,9 @@ fail() {
   exit 1
 }
 
-# Starts `birnn train ARGS`, waits until it has finished an epoch (so training is under way and the
-# handler is in place), sends `signal`, and leaves the exit code in `rc`.
+# Starts `birnn train ARGS`, waits until it reports progress (training is under way) and then `delay` more
+# seconds, sends `signal`, and leaves the exit code in `rc`.
+delay=0
 train_then_signal() {
   local signal=$1
   shift
@@ -31,6 +32,7 @@ train_then_signal() {
     ((waited++ < 1200)) || { kill -9 "$pid"; fail "no epoch line within 120 s"; }
     sleep 0.1
   done
+  sleep "$delay"
   kill -s "$signal" "$pid"
   set +e
   wait "$pid"
@@ -58,4 +60,32 @@ train_then_signal TERM "${small[@]}" --resume
 grep -Eq "^resumed $run/last after epoch [0-9]+ \(step $step\)" "$work/out.txt" ||
   fail "--resume did not start from the step saved at the interrupt ($step)"
 check_stopped SIGTERM
-echo "interrupt: SIGINT stopped at step $step, resumed from it, SIGTERM stopped the resumed run"
+
+# Interrupts landing anywhere in steps dominated by large GEMMs: each run stops cleanly and saves. (A signal
+# handler on the computing thread, as birnn had, corrupted the heap when it landed inside oneDNN's JIT GEMM
+# code: tools/interrupt.hpp.)
+big=(charlm --data "$data/generic/charlm.txt" --hidden 256 --layers 2 --embedding 32 --batch 16 --max-length 64
+     --threads 1 --epochs 100000)
+for i in 1 2 3 4 5; do
+  run=$work/big-$i
+  delay=0.$((RANDOM % 10))
+  train_then_signal INT "${big[@]}" --out "$run"
+  check_stopped "SIGINT (GEMM-heavy run $i)"
+done
+
+# Outside training the signal ends the command at once, as its default action does: here `birnn predict`
+# blocked reading a FIFO that no one writes.
+mkfifo "$work/fifo"
+sleep 60 > "$work/fifo" &
+writer=$!
+"$birnn" predict "$work/run/best" "$work/fifo" > "$work/out.txt" 2> "$work/err.txt" &
+pid=$!
+sleep 1
+kill -INT "$pid"
+set +e
+wait "$pid"
+rc=$?
+set -e
+kill "$writer" 2> /dev/null || true
+[[ $rc == 130 ]] || fail "birnn predict: expected death by SIGINT (130) at once, got $rc"
+echo "interrupt: SIGINT stopped at step $step, resumed from it, SIGTERM stopped the resumed run; 5 GEMM-heavy runs stopped cleanly; predict ended by SIGINT"
