@@ -109,8 +109,11 @@ class Trainer {
   /// draws its shuffles from birnn::generator()); a mid-epoch one (checkpoint_every) restarts its epoch.
   std::int64_t resume(const std::string& path);
 
-  /// Asks fit() to stop after the step in progress (safe to call from a signal handler: it only sets a
-  /// lock-free atomic flag). fit() then writes a checkpoint (if a path is set) and returns; stopped() is true.
+  /// Asks fit() to stop after the step in progress (it only sets a lock-free atomic flag, so any thread may
+  /// call it). fit() then writes a checkpoint (if a path is set) and returns; stopped() is true.
+  /// For Ctrl-C, call it from a thread that waits for the signal (sigwait), not from a signal handler that
+  /// can run on a thread inside birnn: oneDNN's JIT GEMM code runs with the stack pointer in a heap block, and
+  /// a handler's frame is written below it, over heap memory (how the birnn CLI does it: tools/interrupt.cpp).
   void request_stop() { stop_requested_.store(true); }
   bool stopped() const { return stopped_; }
 
