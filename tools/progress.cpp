@@ -25,7 +25,7 @@ std::string compact_count(double v) {
 Progress::Progress(std::int64_t epochs, std::int64_t steps_per_epoch, std::string unit, std::FILE* out)
     : epochs_(epochs), steps_per_epoch_(std::max<std::int64_t>(1, steps_per_epoch)), unit_(std::move(unit)), out_(out),
       tty_(isatty(fileno(out)) != 0), every_(std::max<std::int64_t>(1, steps_per_epoch_ / 10)),
-      start_(std::chrono::steady_clock::now()), epoch_start_(start_) {}
+      start_(std::chrono::steady_clock::now()), epoch_start_(start_), last_tick_(start_) {}
 
 double Progress::units_per_second() const {
   const double s = seconds_since(epoch_start_);
@@ -49,7 +49,7 @@ void Progress::clear_line() {
 
 void Progress::step(std::int64_t epoch, std::int64_t batch, double loss, std::int64_t units) {
   if (batch == 0) {
-    epoch_start_ = std::chrono::steady_clock::now();
+    epoch_start_ = last_tick_;  // when this step began (now() would leave its time out of the epoch's rate)
     epoch_steps_ = epoch_units_ = 0;
     epoch_loss_sum_ = 0.0;
   }
@@ -73,6 +73,7 @@ void Progress::step(std::int64_t epoch, std::int64_t batch, double loss, std::in
                  epoch_loss(), rate.c_str(), eta(total - done_).c_str());
   }
   std::fflush(out_);
+  last_tick_ = std::chrono::steady_clock::now();
 }
 
 void Progress::end_epoch(std::int64_t epoch, const std::string& summary) {
@@ -81,6 +82,7 @@ void Progress::end_epoch(std::int64_t epoch, const std::string& summary) {
                static_cast<long long>(epochs_), epoch_loss(), compact_count(units_per_second()).c_str(), unit_.c_str(),
                seconds_since(epoch_start_), summary.c_str());
   std::fflush(out_);
+  last_tick_ = std::chrono::steady_clock::now();  // the dev evaluation is not the next epoch's time
 }
 
 void Progress::note(const std::string& text) {

@@ -35,6 +35,7 @@ class Progress {
   std::int64_t done_ = 0, epoch_steps_ = 0, epoch_units_ = 0;
   double epoch_loss_sum_ = 0.0;
   std::chrono::steady_clock::time_point start_, epoch_start_;
+  std::chrono::steady_clock::time_point last_tick_;  // when the last step (or epoch report) ended: the next step's start
   bool line_open_ = false;
 };
 
