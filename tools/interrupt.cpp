@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 namespace birnn::cli {
@@ -50,7 +51,11 @@ void watch_stop_signals() {
 void route_stop_signals() {
   const sigset_t set = stop_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread(watch_stop_signals).detach();
+  try {
+    std::thread(watch_stop_signals).detach();
+  } catch (const std::system_error&) {  // no thread to be had: the signals keep their default action
+    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  }
 }
 
 StopOnInterrupt::StopOnInterrupt(Trainer& trainer) {
